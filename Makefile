@@ -1,0 +1,43 @@
+# The two commands of the README:
+#   make demo  generates a project with the default answers and runs it
+#   make test  runs the template's whole test suite (what .ci/run runs)
+# Both set up what they need: a fresh machine needs Python 3.11+, make and git.
+
+PYTHON ?= python3
+VENV := .venv
+DEMO := demo/my_site
+DEMO_PORT ?= 8000
+
+.PHONY: demo test lint clean
+
+# The template's tooling, reinstalled whenever its requirements change.
+$(VENV)/installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# A project with every default answer, generated once; `make clean` starts over.
+$(DEMO)/manage.py: $(VENV)/installed
+	$(VENV)/bin/cookiecutter --no-input --output-dir demo .
+
+# The demo's own virtualenv, made with the template's interpreter: pyenv would
+# otherwise pick the Python named in the demo's .python-version.
+$(DEMO)/.venv/installed: $(DEMO)/manage.py
+	$(VENV)/bin/python -m venv $(DEMO)/.venv
+	$(DEMO)/.venv/bin/pip install --quiet --disable-pip-version-check -r $(DEMO)/requirements-dev.txt
+	touch $@
+
+demo: $(DEMO)/.venv/installed
+	cd $(DEMO) && PATH="$$PWD/.venv/bin:$$PATH" honcho run python manage.py migrate --no-input
+	@echo "Serving on http://127.0.0.1:$(DEMO_PORT)/ ; Ctrl-C stops web, scheduler and worker."
+	cd $(DEMO) && PATH="$$PWD/.venv/bin:$$PATH" honcho start -p $(DEMO_PORT) web scheduler worker
+
+lint: $(VENV)/installed
+	$(VENV)/bin/ruff check hooks tests
+	$(VENV)/bin/ruff format --check hooks tests
+
+test: lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .cache demo

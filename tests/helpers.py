@@ -1,0 +1,44 @@
+"""Helpers for the template's tests: paths, running commands, polling with a deadline."""
+
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+CACHE_DIR = TEMPLATE_DIR / ".cache"
+
+T = TypeVar("T")
+
+
+def run(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
+    """Run a command; fail the test with its output if it exits non-zero."""
+    result = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert result.returncode == 0, (
+        f"`{' '.join(command)}` exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    )
+    return result
+
+
+def wait_for(what: str, probe: Callable[[], T | None], deadline_seconds: float) -> T:
+    """Call `probe` until it returns something truthy; fail after the deadline."""
+    deadline = time.monotonic() + deadline_seconds
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            found = probe()
+        except Exception as error:  # the thing we wait for is not up yet
+            last_error = error
+        else:
+            if found:
+                return found
+        time.sleep(0.25)
+    pytest.fail(f"gave up after {deadline_seconds} s waiting for {what} (last error: {last_error})")

@@ -1,0 +1,190 @@
+"""The README's `make demo` really runs the site, its worker and its scheduler on
+embedded defaults, and the work happens in the worker processes."""
+
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .helpers import TEMPLATE_DIR, wait_for
+
+IGNORED = shutil.ignore_patterns(".git", ".venv", ".cache", "demo", "__pycache__")
+# Heroku sends SIGKILL this long after SIGTERM.
+SHUTDOWN_WINDOW_SECONDS = 30
+# pip installs two virtualenvs before the site is up.
+START_DEADLINE_SECONDS = 300
+# The scheduler's heartbeat runs every 60 s.
+HEARTBEAT_DEADLINE_SECONDS = 120
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def stat_fields(pid: int | str) -> list[str]:
+    """/proc/PID/stat after the name: state, ppid, pgrp, ... (the name may hold spaces)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+
+
+def parent_of(pid: int) -> int:
+    return int(stat_fields(pid)[1])
+
+
+def live_processes_in_group(group: int) -> list[int]:
+    """Processes of the group still running (zombies, already exited, do not count)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state, _, pgrp = stat_fields(entry.name)[:3]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(pgrp) == group and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def ancestry(pid: int) -> list[int]:
+    chain = [pid]
+    while chain[-1] > 1:
+        chain.append(parent_of(chain[-1]))
+    return chain
+
+
+def pid_in(answered_by: str) -> int:
+    match = re.search(r" pid (\d+)$", answered_by)
+    assert match, f"no process id in {answered_by!r}"
+    return int(match.group(1))
+
+
+@dataclass
+class RunningDemo:
+    url: str
+    log: Path
+    process: subprocess.Popen
+    opener: urllib.request.OpenerDirector
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.url + path, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:  # 503 from /health/ still has a body
+            return error.code, error.read().decode()
+
+    def post(self, path: str, fields: dict[str, str]) -> str:
+        data = urllib.parse.urlencode(fields).encode()
+        with self.opener.open(self.url + path, data=data, timeout=10) as response:
+            return response.url
+
+    def process_id(self, process_type: str) -> int:
+        """The pid honcho reported when it started `process_type`.1."""
+        match = re.search(rf"{process_type}\.1 started \(pid=(\d+)\)", self.log.read_text())
+        assert match, f"{process_type} never started:\n{self.log.read_text()}"
+        return int(match.group(1))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
+    """`make demo` in a clean copy of the template, shared by this module's tests
+    (the last one stops it) and stopped with SIGTERM in any case."""
+    tmp_path = tmp_path_factory.mktemp("demo")
+    template = tmp_path / "django-skel"
+    shutil.copytree(TEMPLATE_DIR, template, ignore=IGNORED)
+    port = free_port()
+    log = tmp_path / "demo.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            ["make", "demo", f"DEMO_PORT={port}", f"PYTHON={sys.executable}"],
+            cwd=template,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, to signal all of it
+        )
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    running = RunningDemo(f"http://127.0.0.1:{port}", log, process, opener)
+    try:
+        wait_for("the home page", lambda: running.get("/")[0] == 200, START_DEADLINE_SECONDS)
+        yield running
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the whole group, as Heroku does to a dyno; SIGKILL what outlives the window."""
+    if live_processes_in_group(process.pid):
+        os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + SHUTDOWN_WINDOW_SECONDS
+    while live_processes_in_group(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    if live_processes_in_group(process.pid):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def test_a_web_request_task_runs_in_a_worker_process(demo):
+    _, home = demo.get("/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home).group(1)
+
+    landed_on = demo.post("/pings/", {"csrfmiddlewaretoken": token})
+    ping_id = re.search(r"\?ping=(\d+)$", landed_on).group(1)
+
+    def answer() -> str:
+        return json.loads(demo.get(f"/pings/{ping_id}/")[1])["answered_by"]
+
+    answered_by = wait_for("a worker to answer the ping", answer, 30)
+    chain = ancestry(pid_in(answered_by))
+    celery = {demo.process_id("worker"), demo.process_id("scheduler")}
+    assert celery & set(chain), f"{answered_by} is not a Celery process: {chain}"
+    assert demo.process_id("web") not in chain
+
+
+def test_the_scheduler_heartbeat_fires_and_health_turns_green(demo):
+    def green_health() -> dict | None:
+        status, body = demo.get("/health/")
+        return json.loads(body) if status == 200 else None
+
+    report = wait_for("a heartbeat on /health/", green_health, HEARTBEAT_DEADLINE_SECONDS)
+
+    assert report["database"]["ok"] and report["cache"]["ok"] and report["broker"]["ok"]
+    chain = ancestry(pid_in(report["scheduler"]["last_heartbeat_by"]))
+    assert {demo.process_id("worker"), demo.process_id("scheduler")} & set(chain)
+
+
+def test_every_process_logs_and_all_stop_on_sigterm_within_herokus_window(demo):
+    demo.get("/")
+
+    started = time.monotonic()
+    os.killpg(demo.process.pid, signal.SIGTERM)
+    wait_for(
+        "every process of the demo to exit",
+        lambda: not live_processes_in_group(demo.process.pid),
+        SHUTDOWN_WINDOW_SECONDS,
+    )
+    took = time.monotonic() - started
+
+    log = demo.log.read_text()
+    assert took < SHUTDOWN_WINDOW_SECONDS, f"took {took:.1f} s to stop"
+    for process_type in ("web", "scheduler", "worker"):
+        assert re.search(rf"{process_type}\.1 +\| ", log), f"no output from {process_type}"
+    assert re.search(r'"GET / HTTP/1.1" 200', log), "no access log line for the home page"

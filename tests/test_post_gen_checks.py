@@ -1,0 +1,94 @@
+"""The post-generation checks catch a broken output, say what failed, and leave
+nothing behind. Faults are planted in a copy of the template."""
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .helpers import TEMPLATE_DIR
+
+IGNORED = shutil.ignore_patterns(".git", ".venv", ".cache", "demo", "__pycache__")
+PROJECT = "{{cookiecutter.project_slug}}"
+
+
+def add_syntax_error(project: Path) -> None:
+    (project / "core" / "broken.py").write_text("def broken(:\n")
+
+
+def drop_worker_process(project: Path) -> None:
+    procfile = project / "Procfile"
+    lines = procfile.read_text().splitlines(keepends=True)
+    procfile.write_text("".join(line for line in lines if not line.startswith("worker:")))
+
+
+def point_web_at_a_missing_module(project: Path) -> None:
+    procfile = project / "Procfile"
+    procfile.write_text(procfile.read_text().replace(".wsgi", ".missing_wsgi"))
+
+
+def break_app_json(project: Path) -> None:
+    (project / "app.json").write_text('{"name": }')
+
+
+def leave_a_tag_unrendered(project: Path) -> None:
+    # {% raw %} keeps cookiecutter from rendering the tag, as a typo in a filter would.
+    (project / "NOTES.md").write_text("{% raw %}{{ cookiecutter.project_slug }}{% endraw %}\n")
+
+
+def add_a_failing_test(project: Path) -> None:
+    (project / "tests" / "test_planted.py").write_text("def test_planted():\n    assert False\n")
+
+
+@pytest.fixture
+def template_with(tmp_path: Path) -> Callable[[Callable[[Path], None]], Path]:
+    def make(plant_fault: Callable[[Path], None]) -> Path:
+        copy = tmp_path / "template"
+        shutil.copytree(TEMPLATE_DIR, copy, ignore=IGNORED)
+        plant_fault(copy / PROJECT)
+        return copy
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("plant_fault", "reported"),
+    [
+        (add_syntax_error, "core/broken.py:1: "),
+        (drop_worker_process, "Procfile: no 'worker' process"),
+        (point_web_at_a_missing_module, "Procfile: 'web' needs my_site/missing_wsgi.py"),
+        (break_app_json, "app.json: Expecting value"),
+        (leave_a_tag_unrendered, "NOTES.md:1: unrendered"),
+    ],
+    ids=lambda value: getattr(value, "__name__", None),
+)
+def test_fast_check_failure_is_reported_and_removes_the_output(
+    cookies, capfd, tmp_path, template_with, plant_fault, reported
+):
+    result = cookies.bake(template=str(template_with(plant_fault)))
+
+    assert result.exit_code != 0
+    errors = capfd.readouterr().err
+    assert f"CHECK FAILED: {reported}" in errors
+    assert "removed" in errors
+    assert [path for path in (tmp_path / "cookies").rglob("*") if path.is_file()] == []
+
+
+def test_checks_none_skips_the_checks(cookies, template_with):
+    result = cookies.bake(
+        template=str(template_with(add_syntax_error)), extra_context={"post_gen_checks": "none"}
+    )
+
+    assert result.exit_code == 0
+
+
+def test_full_check_fails_when_the_projects_tests_fail(cookies, capfd, template_with):
+    result = cookies.bake(
+        template=str(template_with(add_a_failing_test)), extra_context={"post_gen_checks": "full"}
+    )
+
+    assert result.exit_code != 0
+    errors = capfd.readouterr().err
+    assert "CHECK FAILED: `pytest" in errors
+    assert "test_planted" in errors

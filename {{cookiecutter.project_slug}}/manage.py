@@ -1,0 +1,30 @@
+#!/usr/bin/env python
+"""Django's command-line utility. Locally, run it as `honcho run python manage.py ...`
+so that it reads .env, as the Procfile's processes do."""
+
+import os
+import sys
+
+# Heroku's build runs these before config vars exist, so they skip the production check.
+BUILD_COMMANDS = frozenset({"collectstatic"})
+
+
+def main() -> None:
+    # Unset means production: Heroku's config and your .env name the module explicitly.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{{ cookiecutter.project_slug }}.settings.prod")
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import execute_from_command_line
+
+    from {{ cookiecutter.project_slug }}.startup import refuse_to_start_if_misconfigured
+
+    try:
+        if sys.argv[1:2] and sys.argv[1] not in BUILD_COMMANDS:
+            refuse_to_start_if_misconfigured()
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as error:
+        # A malformed environment variable: the message names it; a traceback adds nothing.
+        sys.exit(f"Configuration error: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+import importlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SETTINGS_PACKAGE = "{{ cookiecutter.project_slug }}.settings"
+
+# Variables the settings read; cleared so that each test states what it sets.
+SETTINGS_VARIABLES = (
+    "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL",
+    "DATABASE_CONN_MAX_AGE", "MEMCACHIER_SERVERS", "MEMCACHIER_USERNAME",
+    "MEMCACHIER_PASSWORD", "MEMCACHE_SERVERS", "MEMCACHE_USERNAME", "MEMCACHE_PASSWORD",
+    "CELERY_BROKER_URL", "REDIS_URL", "CLOUDAMQP_URL", "RABBITMQ_URL", "TIME_ZONE",
+    "LOG_LEVEL", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
+)  # fmt: skip
+
+# What Heroku hands a production dyno, with values that reach no real server.
+PRODUCTION_ENVIRONMENT = {
+    "DJANGO_SETTINGS_MODULE": f"{SETTINGS_PACKAGE}.prod",
+    "SECRET_KEY": "k" * 20 + "0123456789abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "{{ cookiecutter.domain_name }}",
+    "DATABASE_URL": "postgres://user:password@127.0.0.1:5432/site",
+    "MEMCACHIER_SERVERS": "127.0.0.1:11211",
+    "MEMCACHIER_USERNAME": "user",
+    "MEMCACHIER_PASSWORD": "password",
+    "CELERY_BROKER_URL": "memory://",
+}
+
+
+@pytest.fixture
+def production_environment() -> dict[str, str]:
+    return dict(PRODUCTION_ENVIRONMENT)
+
+
+@pytest.fixture
+def load_settings(monkeypatch: pytest.MonkeyPatch) -> Callable[..., ModuleType]:
+    """Import a settings module afresh under the given environment variables."""
+
+    def load(name: str, **environment: str) -> ModuleType:
+        for variable in SETTINGS_VARIABLES:
+            monkeypatch.delenv(variable, raising=False)
+        for variable, value in environment.items():
+            monkeypatch.setenv(variable, value)
+        for module in [m for m in sys.modules if m.startswith(f"{SETTINGS_PACKAGE}.")]:
+            monkeypatch.delitem(sys.modules, module)
+        return importlib.import_module(f"{SETTINGS_PACKAGE}.{name}")
+
+    return load
+
+
+@pytest.fixture
+def run_in_project() -> Callable[..., subprocess.CompletedProcess]:
+    """Run a command in a new process of the project, with only the given variables
+    on top of PATH: settings load once per process, as on a dyno."""
+
+    def run(*command: str, **environment: str) -> subprocess.CompletedProcess:
+        clean = {"PATH": os.environ["PATH"], **environment}
+        return subprocess.run(
+            command, cwd=PROJECT_DIR, env=clean, capture_output=True, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
+
+    return run

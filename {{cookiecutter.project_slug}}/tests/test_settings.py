@@ -1,0 +1,140 @@
+"""Each environment reads what it should from the environment, and nothing else."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+PACKAGE = "{{ cookiecutter.project_slug }}"
+
+
+def test_local_runs_on_embedded_defaults(load_settings):
+    local = load_settings("local", SECRET_KEY="local-key")
+
+    assert local.DEBUG is True
+    assert local.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert local.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    assert local.CELERY_BROKER_URL == "filesystem://"
+
+
+def test_database_url_configures_postgres_with_tls_in_production(load_settings):
+    prod = load_settings("prod", DATABASE_URL="postgres://u:p@db.example.com:5432/site")
+
+    database = prod.DATABASES["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["HOST"] == "db.example.com"
+    assert database["OPTIONS"]["sslmode"] == "require"
+    assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def test_memcachier_credentials_configure_pylibmc_with_sasl(load_settings):
+    base = load_settings(
+        "base",
+        MEMCACHIER_SERVERS="mc1.example.com:11211, mc2.example.com:11211",
+        MEMCACHIER_USERNAME="user",
+        MEMCACHIER_PASSWORD="secret",
+    )
+
+    cache = base.CACHES["default"]
+    assert cache["BACKEND"] == "core.cache.ForgivingPyLibMCCache"
+    assert cache["LOCATION"] == ["mc1.example.com:11211", "mc2.example.com:11211"]
+    assert cache["OPTIONS"]["binary"] is True
+    assert (cache["OPTIONS"]["username"], cache["OPTIONS"]["password"]) == ("user", "secret")
+
+
+def test_plain_memcache_servers_are_the_fallback(load_settings):
+    base = load_settings("base", MEMCACHE_SERVERS="127.0.0.1:11211")
+
+    cache = base.CACHES["default"]
+    assert cache["LOCATION"] == ["127.0.0.1:11211"]
+    assert "username" not in cache["OPTIONS"]
+
+
+def test_celery_broker_url_wins_over_the_addon_variable(load_settings):
+    base = load_settings("base", CELERY_BROKER_URL="memory://", REDIS_URL="redis://x:6379")
+
+    assert base.CELERY_BROKER_URL == "memory://"
+
+
+def test_a_malformed_boolean_names_the_variable(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="DEBUG='maybe' is not a boolean"):
+        load_settings("local", DEBUG="maybe")
+
+
+def test_prod_settings_import_without_any_configuration(load_settings):
+    """Heroku's build runs collectstatic before config vars exist."""
+    prod = load_settings("prod")
+
+    assert prod.DEBUG is False
+    assert prod.DATABASES["default"] == {}
+
+
+def test_collectstatic_succeeds_with_prod_settings_and_no_secrets(
+    run_in_project, production_environment, tmp_path
+):
+    script = (
+        "import django; from django.conf import settings; django.setup(); "
+        f"settings.STATIC_ROOT = {str(tmp_path)!r}; "
+        "from django.core.management import call_command; "
+        "call_command('collectstatic', interactive=False, verbosity=0)"
+    )
+    settings_module = production_environment["DJANGO_SETTINGS_MODULE"]
+    result = run_in_project("python", "-c", script, DJANGO_SETTINGS_MODULE=settings_module)
+
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.glob("core/site.*.css")), "no hashed stylesheet was collected"
+
+
+def test_deploy_check_reports_nothing_in_a_production_environment(
+    run_in_project, production_environment
+):
+    result = run_in_project(
+        "python", "manage.py", "check", "--deploy", "--fail-level", "WARNING",
+        **production_environment,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (1 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        pytest.param({"SECRET_KEY": ""}, "SECRET_KEY is not set", id="no-secret-key"),
+        pytest.param({"SECRET_KEY": "short"}, "SECRET_KEY is too weak", id="weak-secret-key"),
+        pytest.param({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is not set", id="no-allowed-hosts"),
+        pytest.param({"DEBUG": "true"}, "DEBUG is on", id="debug-on"),
+        pytest.param({"DATABASE_URL": ""}, "DATABASE_URL is not set", id="no-database"),
+        pytest.param({"CELERY_BROKER_URL": ""}, "No Celery broker: set", id="no-broker"),
+    ],
+)
+def test_production_refuses_to_start_unsafely(
+    run_in_project, production_environment, change, named
+):
+    environment = {**production_environment, **change}
+
+    release = run_in_project("python", "manage.py", "migrate", "--check", **environment)
+    web = run_in_project("python", "-c", f"import {PACKAGE}.wsgi", **environment)
+
+    for process in (release, web):
+        assert process.returncode != 0
+        assert named in process.stderr
+    assert "Refusing to start" in web.stderr
+
+
+def test_worker_refuses_to_start_unsafely(run_in_project, production_environment):
+    environment = {**production_environment, "SECRET_KEY": ""}
+
+    worker = run_in_project("celery", "--app", PACKAGE, "worker", "--pool", "solo", **environment)
+
+    assert worker.returncode != 0
+    assert "SECRET_KEY is not set" in worker.stderr
+
+
+def test_manage_py_reports_a_bad_variable_without_a_traceback(
+    run_in_project, production_environment
+):
+    environment = {**production_environment, "DEBUG": "maybe"}
+    result = run_in_project("python", "manage.py", "check", **environment)
+
+    assert result.returncode != 0
+    assert "Configuration error: DEBUG='maybe' is not a boolean" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,73 @@
+"""Static files reach the browser through the WSGI app (dj-static), with cache headers."""
+
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+from django.core.management import call_command
+from django.core.wsgi import get_wsgi_application
+
+from {{ cookiecutter.project_slug }}.wsgi import serve_static_files
+
+MANIFEST_STORAGE = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+
+
+@pytest.fixture
+def collected(settings, tmp_path):
+    """collectstatic into a temporary STATIC_ROOT, as the Heroku build does."""
+    settings.STATIC_ROOT = str(tmp_path)
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": MANIFEST_STORAGE}}
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return tmp_path
+
+
+def request(path: str, method: str = "GET") -> tuple[str, dict[str, str], bytes]:
+    environ = {"PATH_INFO": path, "REQUEST_METHOD": method, "HTTP_HOST": "testserver"}
+    setup_testing_defaults(environ)
+    started: dict = {}
+
+    def start_response(status: str, headers: list) -> None:
+        started.update(status=status, headers=dict(headers))
+
+    body = b"".join(serve_static_files(get_wsgi_application())(environ, start_response))
+    return started["status"], started["headers"], body
+
+
+def test_hashed_stylesheet_is_served_and_cached_for_a_year(collected):
+    hashed = next(collected.glob("core/site.*.css")).name
+
+    status, headers, body = request(f"/static/core/{hashed}")
+
+    assert status == "200 OK"
+    assert headers["Content-Type"] == "text/css"
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert body == (collected / "core" / hashed).read_bytes()
+
+
+def test_unhashed_name_is_revalidated(collected):
+    status, headers, _ = request("/static/core/site.css")
+
+    assert status == "200 OK"
+    assert headers["Cache-Control"] == "no-cache"
+    assert headers["ETag"]
+
+
+def test_head_sends_headers_only(collected):
+    status, headers, body = request("/static/core/site.css", method="HEAD")
+
+    assert status == "200 OK"
+    assert headers["Content-Type"] == "text/css"
+    assert body == b""
+
+
+def test_missing_file_is_404(collected):
+    status, _, _ = request("/static/core/missing.css")
+
+    assert status.startswith("404")
+
+
+@pytest.mark.django_db
+def test_other_paths_reach_django(collected):
+    status, _, body = request("/")
+
+    assert status == "200 OK"
+    assert b"Hello, world" in body

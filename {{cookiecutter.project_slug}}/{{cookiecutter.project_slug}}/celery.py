@@ -1,0 +1,21 @@
+"""The Celery app, run by the scheduler and worker processes of the Procfile."""
+
+import os
+
+from celery import Celery, signals
+
+from .startup import refuse_to_start_if_misconfigured
+
+# Unset means production: Heroku's config and your .env name the module explicitly.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{{ cookiecutter.project_slug }}.settings.prod")
+
+app = Celery("{{ cookiecutter.project_slug }}")
+# Every Django setting named CELERY_* configures Celery (see settings/base.py).
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def refuse_insecure_start(**_: object) -> None:
+    refuse_to_start_if_misconfigured()

@@ -1,0 +1,135 @@
+"""Settings every environment shares. Deploy-specific values come from the
+environment, read next to the setting they feed; local.py, prod.py and test.py
+add what differs.
+
+Reference: https://docs.djangoproject.com/en/5.2/ref/settings/
+"""
+
+from pathlib import Path
+
+from .addons import cache_from_env
+from .broker import BROKER_VARIABLES, broker_from_env
+from .environment import env_int, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+# GENERAL
+# ------------------------------------------------------------------------------
+DEBUG = False
+SECRET_KEY = env_str("SECRET_KEY")
+ALLOWED_HOSTS: list[str] = []
+ROOT_URLCONF = "{{ cookiecutter.project_slug }}.urls"
+WSGI_APPLICATION = "{{ cookiecutter.project_slug }}.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# I18N
+# ------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "{{ cookiecutter.timezone }}")
+USE_I18N = True
+USE_TZ = True
+
+# APPS
+# ------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "core",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+
+# STATIC FILES (served by dj-static's Cling, see wsgi.py)
+# ------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+# A str, not a Path: dj-static joins it with string operations.
+STATIC_ROOT = str(BASE_DIR / "staticfiles")
+
+# CACHE: MemCachier or memcached through pylibmc, else local memory
+# ------------------------------------------------------------------------------
+CACHES = {"default": cache_from_env()}
+
+# CELERY (read by {{ cookiecutter.project_slug }}/celery.py: every CELERY_* setting)
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html
+# ------------------------------------------------------------------------------
+CELERY_BROKER_URL, CELERY_BROKER_USE_SSL = broker_from_env()
+# The variables that may hold the broker URL, named by the production check.
+CELERY_BROKER_VARIABLES = BROKER_VARIABLES
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Tasks record their effects in the database; nobody waits on a result.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+# Heroku sends SIGTERM and kills 30 s later: a task that may run longer must be
+# split up, and this hard limit turns a stuck task into a logged failure.
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 25)
+# Worker processes per worker dyno; Celery's default, the CPU count, is the
+# host's on Heroku and far more than a dyno's memory holds.
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2)
+# Let Django's LOGGING below format Celery's records too, on stdout.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0},
+    "daily-cleanup": {"task": "core.tasks.clean_up_daily", "schedule": 24 * 60 * 60.0},
+}
+
+# LOGGING: everything to stdout, where Heroku's log router collects it
+# ------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+        },
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own handlers print only while DEBUG is on and mail admins
+        # otherwise; drop them so that request errors, with their tracebacks,
+        # reach stdout through the root logger in every environment.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+    },
+}

@@ -1,0 +1,29 @@
+"""Development on your machine: no servers needed.
+
+`honcho start` and `honcho run` load .env, which the template wrote with a fresh
+SECRET_KEY and DJANGO_SETTINGS_MODULE pointing here.
+"""
+
+from .addons import database_from_env
+from .base import *  # noqa: F403
+from .base import BASE_DIR, CELERY_BROKER_URL
+from .environment import env_bool, env_list
+
+DEBUG = env_bool("DEBUG", True)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ("localhost", "127.0.0.1", "[::1]"))
+
+DATABASES = {"default": database_from_env(f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+
+# With no broker URL set, processes pass messages through files in .broker/:
+# web, scheduler and worker share the folder, no server needed.
+if not CELERY_BROKER_URL:
+    BROKER_FOLDER = BASE_DIR / ".broker"
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_FOLDER / "messages"),
+        "data_folder_out": str(BROKER_FOLDER / "messages"),
+        "control_folder": str(BROKER_FOLDER / "control"),
+    }
+    # The transport expects its folders to exist already.
+    for folder in ("messages", "control"):
+        (BROKER_FOLDER / folder).mkdir(parents=True, exist_ok=True)

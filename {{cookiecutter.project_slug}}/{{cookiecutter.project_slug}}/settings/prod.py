@@ -1,0 +1,45 @@
+"""Production on Heroku: every deploy-specific value comes from a config var.
+
+Nothing here raises when a value is missing, because Heroku's build runs
+`collectstatic` with these settings before config vars are available. The web,
+scheduler, worker and release processes instead refuse to start until the
+environment is safe, naming the variable to fix (../startup.py).
+"""
+
+from .addons import database_from_env
+from .base import *  # noqa: F403
+from .environment import env_bool, env_int, env_list
+
+# Makes the start-up check in ../startup.py strict.
+PRODUCTION = True
+
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+
+# Heroku Postgres only accepts TLS connections.
+DATABASES = {"default": database_from_env(require_ssl=True)}
+
+# SECURITY: `manage.py check --deploy` reports nothing with these.
+# https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+# ------------------------------------------------------------------------------
+# Heroku's router terminates TLS and says so in X-Forwarded-Proto; it also
+# overwrites any X-Forwarded-Proto a client sends, so the header can be trusted.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+# Browsers remember HSTS for this long: start with an hour, raise it to a year
+# (31536000) once you know HTTPS works on every subdomain.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Preloading is a commitment you opt into (SECURE_HSTS_PRELOAD=true and a
+# submission to hstspreload.org), so its absence is not reported.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# STATIC FILES: hashed names, so browsers may cache them for a year
+# ------------------------------------------------------------------------------
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}

@@ -1,0 +1,21 @@
+"""The generated project's own tests (pytest-django reads this module)."""
+
+from .addons import database_from_env
+from .base import *  # noqa: F403
+from .base import BASE_DIR
+
+SECRET_KEY = "tests-only-key-not-a-secret"  # noqa: S105
+ALLOWED_HOSTS = ["testserver"]
+
+# DATABASE_URL, when set, runs the tests against that server (e.g. PostgreSQL).
+DATABASES = {"default": database_from_env(f"sqlite:///{BASE_DIR / 'test.sqlite3'}")}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Run tasks inline, in the test process, raising their errors; the in-memory
+# broker only answers /health/.
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+
+# Hashing passwords slowly is the point in production and a waste in tests.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

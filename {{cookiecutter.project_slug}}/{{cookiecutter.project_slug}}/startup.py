@@ -1,0 +1,54 @@
+"""Production refuses to start in an unsafe environment.
+
+manage.py, wsgi.py and celery.py call refuse_to_start_if_misconfigured() as the
+release, web, scheduler and worker processes start. Only `collectstatic` skips
+it, because Heroku's build runs it before config vars exist.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+MIN_SECRET_KEY_LENGTH = 50
+# What Django puts in DATABASES["default"] when nothing configured it.
+NO_DATABASE_ENGINE = "django.db.backends.dummy"
+
+
+def secret_key_problem() -> str:
+    try:
+        key = settings.SECRET_KEY
+    except ImproperlyConfigured:  # Django raises on an empty SECRET_KEY.
+        key = ""
+    if not key:
+        return "SECRET_KEY is not set."
+    if len(key) < MIN_SECRET_KEY_LENGTH or key.startswith("django-insecure"):
+        return f"SECRET_KEY is too weak: use at least {MIN_SECRET_KEY_LENGTH} random characters."
+    return ""
+
+
+def production_problems() -> list[str]:
+    """What is unsafe or missing, each naming the environment variable to fix."""
+    engine = settings.DATABASES["default"].get("ENGINE", NO_DATABASE_ENGINE)
+    broker_variables = " or ".join(settings.CELERY_BROKER_VARIABLES)
+    problems = [secret_key_problem()]
+    if not settings.ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS is not set: list your domains, comma-separated.")
+    if settings.DEBUG:
+        problems.append("DEBUG is on: unset DEBUG or set it to false.")
+    if engine == NO_DATABASE_ENGINE:
+        problems.append("DATABASE_URL is not set: add a Heroku Postgres database.")
+    if not settings.CELERY_BROKER_URL:
+        problems.append(f"No Celery broker: set {broker_variables}.")
+    return [problem for problem in problems if problem]
+
+
+def refuse_to_start_if_misconfigured() -> None:
+    """Exit with every problem listed, if these are production settings and any is found."""
+    if not getattr(settings, "PRODUCTION", False):
+        return
+    problems = production_problems()
+    if problems:
+        listed = "\n".join(f"  - {problem}" for problem in problems)
+        raise SystemExit(
+            "Refusing to start: the environment is not safe for production.\n"
+            f"{listed}\nSet each with `heroku config:set NAME=value`."
+        )

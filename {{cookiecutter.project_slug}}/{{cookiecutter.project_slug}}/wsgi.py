@@ -1,0 +1,51 @@
+"""The WSGI application gunicorn serves (see gunicorn.conf.py and the Procfile)."""
+
+import os
+import re
+from collections.abc import Callable, Iterable
+
+import static
+from dj_static import Cling
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.wsgi import get_wsgi_application
+
+from .startup import refuse_to_start_if_misconfigured
+
+# Unset means production: Heroku's config and your .env name the module explicitly.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{{ cookiecutter.project_slug }}.settings.prod")
+
+# ManifestStaticFilesStorage (prod settings) puts a hash of the content in each name.
+HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.\w+$")
+
+
+class CachedStaticFiles(static.Cling):
+    """static3's file server, plus Cache-Control: a hashed name never changes
+    content, so browsers keep it a year; any other file is revalidated each time
+    (cheaply: a 304 when its ETag still matches)."""
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        body = super().__call__(environ, start_response)
+        if environ["REQUEST_METHOD"] != "HEAD":
+            return body
+        # static3 sends the file on HEAD too; the headers alone are the answer.
+        getattr(body, "close", lambda: None)()
+        return []
+
+    def _add_headers(self, headers: list, path: str, content_type: str) -> None:
+        if HASHED_NAME.search(path):
+            headers.append(("Cache-Control", "public, max-age=31536000, immutable"))
+        else:
+            headers.append(("Cache-Control", "no-cache"))
+
+
+def serve_static_files(django_app: WSGIHandler) -> Cling:
+    """Answer requests under STATIC_URL from STATIC_ROOT; hand the rest to Django."""
+    with_static = Cling(django_app)
+    with_static.cling = CachedStaticFiles(settings.STATIC_ROOT)
+    return with_static
+
+
+application = serve_static_files(get_wsgi_application())
+
+refuse_to_start_if_misconfigured()
