@@ -115,6 +115,9 @@ def test_project_passes_its_quality_gates(cookies, venv_env, answers):
     run(["ruff", "check", "."], cwd=project, env=venv_env)
     run(["ruff", "format", "--check", "."], cwd=project, env=venv_env)
     run(["python", "manage.py", "check", "--fail-level", "WARNING"], cwd=project, env=local_env)
+    # gunicorn loads its config file and the WSGI app, and exits.
+    gunicorn = ["gunicorn", "--check-config", "--config", "gunicorn.conf.py", f"{slug}.wsgi"]
+    run(gunicorn, cwd=project, env=local_env)
     deploy = run(
         ["python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=project,
