@@ -20,28 +20,41 @@ def requirements_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-@pytest.fixture(scope="session")
-def project_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One virtualenv with the generated requirements, shared by every option
-    combination and kept in .cache/ between runs (the redis variant installs a
-    superset of the rabbitmq one)."""
-    venv = CACHE_DIR / f"project-venv-{requirements_fingerprint()}"
+def cached_venv(kind: str, requirements: str, scratch: Path) -> Path:
+    """A virtualenv with a generated project's `requirements` file installed, kept in
+    .cache/ until the requirements change. The redis variant is installed: it is a
+    superset of the rabbitmq one."""
+    venv = CACHE_DIR / f"{kind}-venv-{requirements_fingerprint()}"
     if (venv / "installed").exists():
         return venv
     shutil.rmtree(venv, ignore_errors=True)
-    scratch = tmp_path_factory.mktemp("requirements")
-    cookiecutter(
-        str(TEMPLATE_DIR),
-        no_input=True,
-        output_dir=str(scratch),
-        extra_context={"celery_broker": "redis", "post_gen_checks": "none"},
-    )
-    project = scratch / "my_site"
-    run([sys.executable, "-m", "venv", str(venv)], cwd=scratch)
+    project = generate_project(scratch, celery_broker="redis")
+    run([sys.executable, "-m", "venv", str(venv)], cwd=project)
     pip = [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]
-    run([*pip, "-r", "requirements-dev.txt"], cwd=project)
+    run([*pip, "-r", requirements], cwd=project)
     (venv / "installed").touch()
     return venv
+
+
+@pytest.fixture(scope="session")
+def project_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Everything a generated project needs for development, shared by every test."""
+    return cached_venv("project", "requirements-dev.txt", tmp_path_factory.mktemp("dev"))
+
+
+@pytest.fixture(scope="session")
+def production_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Only requirements.txt, as Heroku's build installs it."""
+    return cached_venv("production", "requirements.txt", tmp_path_factory.mktemp("prod"))
+
+
+def generate_project(output_dir: Path, **answers: str) -> Path:
+    """Generate a project without the post-generation checks; return its folder."""
+    context = {"post_gen_checks": "none", **answers}
+    folder = cookiecutter(
+        str(TEMPLATE_DIR), no_input=True, output_dir=str(output_dir), extra_context=context
+    )
+    return Path(folder)
 
 
 @pytest.fixture

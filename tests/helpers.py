@@ -1,5 +1,6 @@
 """Helpers for the template's tests: paths, running commands, polling with a deadline."""
 
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -42,3 +43,10 @@ def wait_for(what: str, probe: Callable[[], T | None], deadline_seconds: float) 
                 return found
         time.sleep(0.25)
     pytest.fail(f"gave up after {deadline_seconds} s waiting for {what} (last error: {last_error})")
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,58 +19,20 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import TEMPLATE_DIR, wait_for
+from .helpers import TEMPLATE_DIR, free_port, wait_for
+from .processes import (
+    SHUTDOWN_WINDOW,
+    ancestry,
+    live_processes_in_group,
+    pid_in,
+    stop_process_group,
+)
 
 IGNORED = shutil.ignore_patterns(".git", ".venv", ".cache", "demo", "__pycache__")
-# Heroku sends SIGKILL this long after SIGTERM.
-SHUTDOWN_WINDOW_SECONDS = 30
 # pip installs two virtualenvs before the site is up.
 START_DEADLINE_SECONDS = 300
 # The scheduler's heartbeat runs every 60 s.
 HEARTBEAT_DEADLINE_SECONDS = 120
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def stat_fields(pid: int | str) -> list[str]:
-    """/proc/PID/stat after the name: state, ppid, pgrp, ... (the name may hold spaces)."""
-    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-
-
-def parent_of(pid: int) -> int:
-    return int(stat_fields(pid)[1])
-
-
-def live_processes_in_group(group: int) -> list[int]:
-    """Processes of the group still running (zombies, already exited, do not count)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            state, _, pgrp = stat_fields(entry.name)[:3]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(pgrp) == group and state != "Z":
-            found.append(int(entry.name))
-    return found
-
-
-def ancestry(pid: int) -> list[int]:
-    chain = [pid]
-    while chain[-1] > 1:
-        chain.append(parent_of(chain[-1]))
-    return chain
-
-
-def pid_in(answered_by: str) -> int:
-    match = re.search(r" pid (\d+)$", answered_by)
-    assert match, f"no process id in {answered_by!r}"
-    return int(match.group(1))
 
 
 @dataclass
@@ -127,19 +88,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
         wait_for("the home page", lambda: running.get("/")[0] == 200, START_DEADLINE_SECONDS)
         yield running
     finally:
-        stop(process)
-
-
-def stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the whole group, as Heroku does to a dyno; SIGKILL what outlives the window."""
-    if live_processes_in_group(process.pid):
-        os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + SHUTDOWN_WINDOW_SECONDS
-    while live_processes_in_group(process.pid) and time.monotonic() < deadline:
-        time.sleep(0.25)
-    if live_processes_in_group(process.pid):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+        stop_process_group(process)
 
 
 def test_a_web_request_task_runs_in_a_worker_process(demo):
@@ -179,12 +128,12 @@ def test_every_process_logs_and_all_stop_on_sigterm_within_herokus_window(demo):
     wait_for(
         "every process of the demo to exit",
         lambda: not live_processes_in_group(demo.process.pid),
-        SHUTDOWN_WINDOW_SECONDS,
+        SHUTDOWN_WINDOW,
     )
     took = time.monotonic() - started
 
     log = demo.log.read_text()
-    assert took < SHUTDOWN_WINDOW_SECONDS, f"took {took:.1f} s to stop"
+    assert took < SHUTDOWN_WINDOW, f"took {took:.1f} s to stop"
     for process_type in ("web", "scheduler", "worker"):
         assert re.search(rf"{process_type}\.1 +\| ", log), f"no output from {process_type}"
     assert re.search(r'"GET / HTTP/1.1" 200', log), "no access log line for the home page"

@@ -12,7 +12,8 @@ def test_local_runs_on_embedded_defaults(load_settings):
     assert local.DEBUG is True
     assert local.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
     assert local.CACHES["default"]["BACKEND"].endswith("LocMemCache")
-    assert local.CELERY_BROKER_URL == "filesystem://"
+    assert local.CELERY_BROKER_URL == "filesystem://localhost/"
+    assert local.CELERY_BROKER_TRANSPORT.endswith("local_broker:Transport")
 
 
 def test_database_url_configures_postgres_with_tls_in_production(load_settings):

@@ -96,12 +96,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks record their effects in the database; nobody waits on a result.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
-# Heroku sends SIGTERM and kills 30 s later: a task that may run longer must be
-# split up, and this hard limit turns a stuck task into a logged failure.
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 25)
-# Worker processes per worker dyno; Celery's default, the CPU count, is the
-# host's on Heroku and far more than a dyno's memory holds.
-CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2)
+# Heroku sends SIGTERM to every process of a dyno and SIGKILL 30 s later. With
+# prefork, SIGTERM kills the pool's children mid-task; a pool of threads lives in
+# one process, which shuts down warmly: it finishes the tasks it holds. A task
+# still running at SIGKILL was never acknowledged, so the broker delivers it
+# again. Tasks must therefore be safe to run twice (core/tasks.py's are), and
+# should finish well within 30 s: split longer work into several tasks.
+# (Threads cannot be killed, so Celery's time limits do not apply to them.)
+CELERY_WORKER_POOL = "threads"
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 4)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Each worker takes one task at a time, so a long task never holds others back
+# that an idle worker (or another worker dyno) could run now.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Let Django's LOGGING below format Celery's records too, on stdout.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {

@@ -18,7 +18,10 @@ DATABASES = {"default": database_from_env(f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 # web, scheduler and worker share the folder, no server needed.
 if not CELERY_BROKER_URL:
     BROKER_FOLDER = BASE_DIR / ".broker"
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost/"
+    CELERY_BROKER_TRANSPORT = "{{ cookiecutter.project_slug }}.local_broker:Transport"
+    # Remote control (celery inspect) leaves files behind on this transport.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_FOLDER / "messages"),
         "data_folder_out": str(BROKER_FOLDER / "messages"),

@@ -1,0 +1,277 @@
+"""Real servers for the integration tests, configured the way Heroku's add-ons are.
+
+Each server starts from its installed binary on 127.0.0.1 and a free port, in a
+temporary directory; mirakuru starts it, polls its port until it answers (or its
+timeout passes) and stops it by PID. A missing binary skips the test locally and
+fails it in CI, where .ci/run installs every server.
+
+The maintained per-server plugins do not fit here: pytest-postgresql runs the
+server as the current user, and PostgreSQL refuses to run as root, which is what
+these machines are; pytest-redis cannot start a TLS-only server.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import pytest
+from mirakuru import TCPExecutor
+
+from .helpers import free_port
+
+HOST = "127.0.0.1"
+USER = "skel"
+PASSWORD = "integration-only-password"  # noqa: S105 (a throwaway server's password)
+START_TIMEOUT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running server and the config vars its Heroku add-on would set."""
+
+    name: str
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def require_binary(path_or_name: str) -> str:
+    """The binary's path; skip (locally) or fail (in CI) when it is not installed."""
+    found = shutil.which(path_or_name)
+    if found:
+        return found
+    reason = f"{path_or_name} is not installed"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: .ci/run should have installed it")
+    pytest.skip(f"{reason} (.ci/run installs it)")
+
+
+def postgres_binary(name: str) -> str:
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+    return require_binary(str(versions[-1] / name) if versions else name)
+
+
+@contextmanager
+def scratch_directory(owner: str | None = None) -> Iterator[Path]:
+    """A temporary directory, given to `owner` when running as root."""
+    directory = Path(tempfile.mkdtemp(prefix="skel-server-"))
+    try:
+        if owner and os.geteuid() == 0:
+            shutil.chown(directory, owner, owner)
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def as_user(user: str, command: list[str]) -> list[str]:
+    """Run `command` as `user` when we are root (PostgreSQL refuses to run as root)."""
+    if os.geteuid() != 0:
+        return command
+    return [require_binary("runuser"), "-u", user, "--", *command]
+
+
+def self_signed_certificate(directory: Path, owner: str | None = None) -> tuple[Path, Path]:
+    """A throwaway certificate for 127.0.0.1, as self-signed as Heroku's Redis one."""
+    cert, key = directory / "server.crt", directory / "server.key"
+    subprocess.run(
+        [
+            require_binary("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+            "-days", "1", "-subj", "/CN=localhost", "-addext", f"subjectAltName=IP:{HOST}",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    key.chmod(0o600)
+    if owner and os.geteuid() == 0:
+        for path in (cert, key):
+            shutil.chown(path, owner, owner)
+    return cert, key
+
+
+@contextmanager
+def running(executor: TCPExecutor) -> Iterator[TCPExecutor]:
+    executor.start()
+    try:
+        yield executor
+    finally:
+        executor.stop()
+
+
+def log_file(directory: Path, name: str) -> TextIO:
+    """Where the server's output goes: a pipe nobody reads would fill up and block it."""
+    return (directory / f"{name}.log").open("w")
+
+
+# POSTGRESQL: Heroku Postgres requires TLS
+# ------------------------------------------------------------------------------
+@contextmanager
+def postgres(*, tls: bool) -> Iterator[Server]:
+    initdb, postgres_bin = postgres_binary("initdb"), postgres_binary("postgres")
+    createdb = postgres_binary("createdb")
+    with scratch_directory(owner="postgres") as directory:
+        data = directory / "data"
+        password_file = directory / "password"
+        password_file.write_text(PASSWORD)
+        if os.geteuid() == 0:
+            shutil.chown(password_file, "postgres", "postgres")
+        initdb_command = [initdb, "-D", str(data), "-U", USER, "--auth=scram-sha-256"]
+        subprocess.run(
+            as_user("postgres", [*initdb_command, f"--pwfile={password_file}"]),
+            check=True,
+            capture_output=True,
+        )
+        # Only the connection type we mean to test is accepted: with TLS, a
+        # client that does not ask for it is turned away.
+        connection_type = "hostssl" if tls else "host"
+        (data / "pg_hba.conf").write_text(f"{connection_type} all all {HOST}/32 scram-sha-256\n")
+        port = free_port()
+        command = [
+            postgres_bin, "-D", str(data), "-p", str(port), "-k", str(directory),
+            "-c", f"listen_addresses={HOST}", "-c", "fsync=off",
+        ]  # fmt: skip
+        if tls:
+            cert, key = self_signed_certificate(directory, owner="postgres")
+            command += ["-c", "ssl=on", "-c", f"ssl_cert_file={cert}", "-c", f"ssl_key_file={key}"]
+        with log_file(directory, "postgres") as log:
+            executor = TCPExecutor(
+                as_user("postgres", command), host=HOST, port=port,
+                timeout=START_TIMEOUT_SECONDS, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            with running(executor):
+                client_env = {
+                    **os.environ,
+                    "PGPASSWORD": PASSWORD,
+                    "PGSSLMODE": "require" if tls else "disable",
+                }
+                subprocess.run(
+                    [createdb, "-h", HOST, "-p", str(port), "-U", USER, "site"],
+                    check=True,
+                    capture_output=True,
+                    env=client_env,
+                )
+                url = f"postgres://{USER}:{PASSWORD}@{HOST}:{port}/site"
+                yield Server("postgres-tls" if tls else "postgres", port, {"DATABASE_URL": url})
+
+
+# MEMCACHED: MemCachier requires SASL
+# ------------------------------------------------------------------------------
+@contextmanager
+def memcached(*, sasl: bool) -> Iterator[Server]:
+    binary = require_binary("memcached")
+    with scratch_directory() as directory:
+        port = free_port()
+        command = [binary, "-l", HOST, "-p", str(port), "-U", "0"]
+        if os.geteuid() == 0:
+            command += ["-u", "root"]
+        env = {"MEMCACHE_SERVERS": f"{HOST}:{port}"}
+        server_env = dict(os.environ)
+        if sasl:
+            server_env["SASL_CONF_PATH"] = str(write_sasl_database(directory))
+            command.append("-S")
+            env = {
+                "MEMCACHIER_SERVERS": f"{HOST}:{port}",
+                "MEMCACHIER_USERNAME": USER,
+                "MEMCACHIER_PASSWORD": PASSWORD,
+            }
+        with log_file(directory, "memcached") as log:
+            executor = TCPExecutor(
+                command, host=HOST, port=port, timeout=START_TIMEOUT_SECONDS,
+                envvars=server_env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            with running(executor):
+                yield Server("memcached-sasl" if sasl else "memcached", port, env)
+
+
+def write_sasl_database(directory: Path) -> Path:
+    """A SASL user database and the config memcached reads it through."""
+    database = directory / "sasldb2"
+    subprocess.run(
+        [require_binary("saslpasswd2"), "-p", "-a", "memcached", "-c", "-f", str(database), USER],
+        input=PASSWORD,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    (directory / "memcached.conf").write_text(f"mech_list: plain\nsasldb_path: {database}\n")
+    return directory
+
+
+# REDIS: Heroku Key-Value Store hands over a rediss:// URL to a self-signed server
+# ------------------------------------------------------------------------------
+@contextmanager
+def redis(*, tls: bool) -> Iterator[Server]:
+    binary = require_binary("redis-server")
+    with scratch_directory() as directory:
+        port = free_port()
+        command = [
+            binary, "--bind", HOST, "--requirepass", PASSWORD, "--dir", str(directory),
+            "--save", "", "--appendonly", "no",
+        ]  # fmt: skip
+        if tls:
+            cert, key = self_signed_certificate(directory)
+            command += [
+                "--port", "0", "--tls-port", str(port), "--tls-cert-file", str(cert),
+                "--tls-key-file", str(key), "--tls-ca-cert-file", str(cert),
+                "--tls-auth-clients", "no",
+            ]  # fmt: skip
+        else:
+            command += ["--port", str(port)]
+        scheme = "rediss" if tls else "redis"
+        with log_file(directory, "redis") as log:
+            executor = TCPExecutor(
+                command, host=HOST, port=port, timeout=START_TIMEOUT_SECONDS,
+                stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            with running(executor):
+                url = f"{scheme}://:{PASSWORD}@{HOST}:{port}"
+                yield Server("redis-tls" if tls else "redis", port, {"REDIS_URL": url})
+
+
+# RABBITMQ: what CloudAMQP provides
+# ------------------------------------------------------------------------------
+@contextmanager
+def rabbitmq() -> Iterator[Server]:
+    server = require_binary("/usr/lib/rabbitmq/bin/rabbitmq-server")
+    epmd = shutil.which("epmd") or erlang_epmd()
+    with scratch_directory() as directory:
+        port, epmd_port, distribution_port = free_port(), free_port(), free_port()
+        # Erlang's port mapper would otherwise daemonize and outlive the test:
+        # start it here, in the foreground, so it is stopped by PID too.
+        epmd_executor = TCPExecutor(
+            [epmd, "-port", str(epmd_port), "-address", HOST], host=HOST, port=epmd_port,
+            timeout=START_TIMEOUT_SECONDS,
+        )  # fmt: skip
+        server_env = {
+            "HOME": str(directory),  # where Erlang keeps its cookie
+            "RABBITMQ_NODENAME": f"skel{port}@localhost",
+            "RABBITMQ_NODE_IP_ADDRESS": HOST,
+            "RABBITMQ_NODE_PORT": str(port),
+            "RABBITMQ_DIST_PORT": str(distribution_port),
+            "ERL_EPMD_PORT": str(epmd_port),
+            "RABBITMQ_MNESIA_BASE": str(directory / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(directory / "log"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(directory / "enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": str(directory / "rabbitmq"),
+            "RABBITMQ_CONF_ENV_FILE": str(directory / "rabbitmq-env.conf"),
+            "RABBITMQ_PID_FILE": str(directory / "rabbitmq.pid"),
+        }
+        with log_file(directory, "rabbitmq") as log, running(epmd_executor):
+            executor = TCPExecutor(
+                [server], host=HOST, port=port, timeout=START_TIMEOUT_SECONDS,
+                envvars=server_env, cwd=str(directory), stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            with running(executor):
+                # The default guest user may connect from loopback; vhost "/".
+                url = f"amqp://guest:guest@{HOST}:{port}//"
+                yield Server("rabbitmq", port, {"CLOUDAMQP_URL": url})
+
+
+def erlang_epmd() -> str:
+    found = sorted(Path("/usr/lib/erlang").glob("erts-*/bin/epmd"))
+    return require_binary(str(found[-1]) if found else "epmd")

@@ -1,0 +1,266 @@
+"""The generated project, run as Heroku runs it, on the real servers its add-ons provide.
+
+For each broker option: build (install requirements.txt, collectstatic with no
+secret and no database), release with the config vars Heroku would set, then the
+Procfile's processes through honcho (web, scheduler, and worker scaled to 3),
+checked over HTTP the way Heroku's router talks to a dyno.
+"""
+
+import json
+import os
+import re
+import secrets
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from . import servers
+from .conftest import generate_project
+from .helpers import free_port, run, wait_for
+from .processes import (
+    SHUTDOWN_WINDOW,
+    ancestry,
+    honcho_pids,
+    live_processes_in_group,
+    pid_in,
+    stop_process_group,
+)
+
+WORKERS = 3
+# The heartbeat runs every 60 s; the first one comes a minute after the start.
+HEARTBEAT_DEADLINE_SECONDS = 120
+PINGS = 30
+
+
+@dataclass
+class HerokuApp:
+    """The running formation, and how to talk to it as Heroku's router does."""
+
+    broker: str
+    project: Path
+    url: str
+    config: dict[str, str]
+    log: Path
+    honcho: subprocess.Popen
+    production_venv: Path
+
+    def request(
+        self, path: str, data: dict[str, str] | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        # The router ends TLS and says so; the app sees plain HTTP from it.
+        sent = {"X-Forwarded-Proto": "https", "X-Request-ID": secrets.token_hex(8)}
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(self.url + path, data=body, headers=sent | (headers or {}))
+        opener = urllib.request.build_opener(NoRedirects)
+        try:
+            with opener.open(request, timeout=15) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    def process_ids(self, process_type: str) -> list[int]:
+        return honcho_pids(self.log.read_text(), process_type)
+
+    def worker_of(self, answered_by: str) -> str:
+        """Which Procfile process (worker.1, scheduler.1, ...) ran a task."""
+        chain = set(ancestry(pid_in(answered_by)))
+        for process_type in ("worker", "scheduler", "web"):
+            for number, pid in enumerate(self.process_ids(process_type), start=1):
+                if pid in chain:
+                    return f"{process_type}.{number}"
+        return "unknown"
+
+    def memcached_sets(self) -> int:
+        """memcached's own count of set commands, asked with the add-on's credentials."""
+        script = (
+            "import os, pylibmc; "
+            "c = pylibmc.Client([os.environ['MEMCACHIER_SERVERS']], binary=True, "
+            "username=os.environ['MEMCACHIER_USERNAME'], "
+            "password=os.environ['MEMCACHIER_PASSWORD']); "
+            "print(int(c.get_stats()[0][1]['cmd_set']))"
+        )
+        env = {**os.environ, **self.config, "SASL_PATH": "/usr/lib/x86_64-linux-gnu/sasl2"}
+        python = str(self.production_venv / "bin" / "python")
+        return int(run([python, "-c", script], cwd=self.project, env=env).stdout)
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def procfile(project: Path) -> dict[str, str]:
+    lines = (project / "Procfile").read_text().splitlines()
+    entries = [line for line in lines if line.strip() and not line.startswith("#")]
+    return dict(line.split(": ", 1) for line in entries)
+
+
+def heroku_config(databases: servers.Server, *add_ons: servers.Server, port: int) -> dict:
+    """The config vars of a Heroku app with these add-ons."""
+    config = {
+        "DJANGO_SETTINGS_MODULE": "my_site.settings.prod",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        **databases.env,
+    }
+    for add_on in add_ons:
+        config.update(add_on.env)
+    return config
+
+
+@pytest.fixture(scope="module", params=["redis", "rabbitmq"])
+def heroku_app(request, tmp_path_factory, production_venv) -> Iterator[HerokuApp]:
+    broker = request.param
+    tmp_path = tmp_path_factory.mktemp(f"heroku-{broker}")
+    with ExitStack() as servers_running:
+        database = servers_running.enter_context(servers.postgres(tls=True))
+        cache = servers_running.enter_context(servers.memcached(sasl=True))
+        queue = servers_running.enter_context(
+            servers.redis(tls=True) if broker == "redis" else servers.rabbitmq()
+        )
+        project = generate_project(tmp_path, celery_broker=broker)
+        (project / ".env").unlink()  # gitignored: Heroku never sees it
+        path = f"{production_venv / 'bin'}{os.pathsep}{os.environ['PATH']}"
+        base_env = {"PATH": path, "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+
+        # Build: the buildpack runs collectstatic with no secret and no database.
+        build_env = {**base_env, "DJANGO_SETTINGS_MODULE": "my_site.settings.prod"}
+        run(["python", "manage.py", "collectstatic", "--noinput"], cwd=project, env=build_env)
+
+        port = free_port()
+        config = heroku_config(database, cache, queue, port=port)
+        commands = procfile(project)
+        release_env = {**base_env, **config, "DYNO": "release.1"}
+        run(shlex.split(commands["release"]), cwd=project, env=release_env)
+
+        log = tmp_path / "formation.log"
+        # honcho from the template's virtualenv, where pytest runs.
+        honcho = str(Path(sys.executable).parent / "honcho")
+        formation = ["start", "--port", str(port), "--concurrency", f"worker={WORKERS}"]
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [honcho, *formation, "web", "scheduler", "worker"],
+                cwd=project,
+                env={**base_env, **config},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        app = HerokuApp(
+            broker, project, f"http://127.0.0.1:{port}", config, log, process, production_venv
+        )
+        try:
+            wait_for("the web process", lambda: app.request("/")[0] == 200, 60)
+            yield app
+        finally:
+            stop_process_group(process)
+
+
+def test_pages_are_served_over_the_routers_https(heroku_app):
+    status, headers, body = heroku_app.request("/")
+    admin_status, _, admin = heroku_app.request("/admin/login/")
+    plain_status, plain_headers, _ = heroku_app.request("/", headers={"X-Forwarded-Proto": "http"})
+
+    assert status == 200
+    assert b"<h1>Hello, world</h1>" in body
+    assert "max-age=3600" in headers["Strict-Transport-Security"]
+    assert admin_status == 200
+    assert b'name="password"' in admin
+    assert plain_status == 301
+    assert plain_headers["Location"].startswith("https://")
+
+
+def test_static_files_are_hashed_typed_and_cached(heroku_app):
+    _, _, home = heroku_app.request("/")
+    stylesheet = re.search(rb'href="(/static/core/site\.[0-9a-f]{12}\.css)"', home).group(1)
+
+    status, headers, body = heroku_app.request(stylesheet.decode())
+
+    assert status == 200
+    assert headers["Content-Type"] == "text/css"
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert b"background" in body
+
+
+def test_health_is_green_with_real_servers_and_a_live_scheduler(heroku_app):
+    def green() -> dict | None:
+        status, _, body = heroku_app.request("/health/")
+        return json.loads(body) if status == 200 else None
+
+    report = wait_for("a green /health/", green, HEARTBEAT_DEADLINE_SECONDS)
+
+    assert report["database"]["vendor"] == "postgresql"
+    assert report["cache"]["backend"] == "ForgivingPyLibMCCache"
+    # Heroku Key-Value Store is reached over TLS: rediss.
+    assert report["broker"]["transport"] == ("rediss" if heroku_app.broker == "redis" else "amqp")
+    ran_by = heroku_app.worker_of(report["scheduler"]["last_heartbeat_by"])
+    assert ran_by.startswith(("worker.", "scheduler.")), ran_by
+
+
+def test_web_requests_enqueue_tasks_that_the_workers_share(heroku_app):
+    status, headers, home = heroku_app.request("/")
+    cookie = re.search(r"csrftoken=([^;]+)", headers["Set-Cookie"]).group(1)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', home).group(1).decode()
+    same_origin = {
+        "Cookie": f"csrftoken={cookie}",
+        "Origin": f"https://127.0.0.1:{heroku_app.config['PORT']}",
+    }
+
+    ping_ids = []
+    for _ in range(PINGS):
+        status, headers, _ = heroku_app.request(
+            "/pings/", data={"csrfmiddlewaretoken": token}, headers=same_origin
+        )
+        assert status == 303
+        ping_ids.append(re.search(r"\?ping=(\d+)$", headers["Location"]).group(1))
+
+    def all_answered() -> list[str] | None:
+        answers = [
+            json.loads(heroku_app.request(f"/pings/{i}/")[2])["answered_by"] for i in ping_ids
+        ]
+        return answers if all(answers) else None
+
+    answers = wait_for(f"{PINGS} pings to be answered", all_answered, 60)
+    ran_on = {heroku_app.worker_of(answer) for answer in answers}
+    assert ran_on <= {f"worker.{n}" for n in range(1, WORKERS + 1)} | {"scheduler.1"}
+    assert {f"worker.{n}" for n in range(1, WORKERS + 1)} <= ran_on, ran_on
+
+
+def test_cached_values_land_in_memcached(heroku_app):
+    before = heroku_app.memcached_sets()
+
+    for _ in range(3):
+        heroku_app.request("/health/")  # sets and reads a key through the cache
+
+    assert heroku_app.memcached_sets() >= before + 3
+
+
+def test_every_process_logs_to_stdout_and_stops_on_sigterm_in_time(heroku_app):
+    heroku_app.request("/")
+    started = time.monotonic()
+    os.killpg(heroku_app.honcho.pid, signal.SIGTERM)
+    wait_for(
+        "every process to exit",
+        lambda: not live_processes_in_group(heroku_app.honcho.pid),
+        SHUTDOWN_WINDOW,
+    )
+    took = time.monotonic() - started
+
+    log = heroku_app.log.read_text()
+    assert took < SHUTDOWN_WINDOW
+    for process in ("web.1", "scheduler.1", *(f"worker.{n}" for n in range(1, WORKERS + 1))):
+        assert re.search(rf"{re.escape(process)} +\| \S", log), f"{process} logged nothing"
+    assert "request_id=" in log

@@ -1,0 +1,152 @@
+"""The generated project against each real server, configured as its add-on hands it over."""
+
+import secrets
+import socket
+import subprocess
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from . import servers
+from .conftest import generate_project
+from .helpers import run
+
+ServerFactory = Callable[[], AbstractContextManager[servers.Server]]
+ALL_SERVERS: dict[str, ServerFactory] = {
+    "postgres": lambda: servers.postgres(tls=False),
+    "postgres-tls": lambda: servers.postgres(tls=True),
+    "memcached": lambda: servers.memcached(sasl=False),
+    "memcached-sasl": lambda: servers.memcached(sasl=True),
+    "redis": lambda: servers.redis(tls=False),
+    "redis-tls": lambda: servers.redis(tls=True),
+    "rabbitmq": servers.rabbitmq,
+}
+BROKER_SERVERS = {"redis": ["redis", "redis-tls"], "rabbitmq": ["rabbitmq"]}
+
+
+@dataclass
+class ProductionShell:
+    """Python run in a generated project under production settings."""
+
+    broker: str
+    project: Path
+    env: dict[str, str]
+
+    def python(self, code: str, **add_ons: str) -> str:
+        """Run `code` with these add-on variables set; return what it printed."""
+        command = ["python", "manage.py", "shell", "--no-imports", "-c", code]
+        return run(command, cwd=self.project, env={**self.env, **add_ons}).stdout.strip()
+
+
+def production_shell(broker: str, output_dir: Path, venv: Path) -> ProductionShell:
+    project = generate_project(output_dir, celery_broker=broker)
+    env = {
+        "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+        "HOME": str(project),
+        "DJANGO_SETTINGS_MODULE": f"{project.name}.settings.prod",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        # Placeholders that pass the start-up check; each test sets the real one it uses.
+        "DATABASE_URL": "postgres://nobody:nothing@127.0.0.1:1/none",
+        "CELERY_BROKER_URL": "memory://",
+    }
+    return ProductionShell(broker, project, env)
+
+
+@pytest.fixture(scope="module")
+def shell(tmp_path_factory, project_venv) -> ProductionShell:
+    """For what does not depend on the broker: the database and the cache."""
+    return production_shell("redis", tmp_path_factory.mktemp("shell"), project_venv)
+
+
+@pytest.fixture(scope="module", params=sorted(BROKER_SERVERS))
+def broker_shell(request, tmp_path_factory, project_venv) -> ProductionShell:
+    output_dir = tmp_path_factory.mktemp(request.param)
+    return production_shell(request.param, output_dir, project_venv)
+
+
+def test_project_tests_pass_on_real_postgres(shell):
+    with servers.postgres(tls=False) as database:
+        # Only DATABASE_URL, as a developer would set it: the test settings do the rest.
+        env = {"PATH": shell.env["PATH"], "HOME": shell.env["HOME"], **database.env}
+        result = run(["pytest", "-q", "-p", "no:cacheprovider"], cwd=shell.project, env=env)
+
+    assert " passed" in result.stdout
+    assert "failed" not in result.stdout
+
+
+def test_release_migrates_over_tls_and_the_server_refuses_plaintext(shell):
+    with servers.postgres(tls=True) as database:
+        url = database.env["DATABASE_URL"]
+        migrated_over_tls = shell.python(
+            "from django.core.management import call_command; "
+            "call_command('migrate', verbosity=0); "
+            "from django.db import connection; cursor = connection.cursor(); "
+            "cursor.execute('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'); "
+            "print(cursor.fetchone()[0])",
+            DATABASE_URL=url,
+        )
+        psql = servers.postgres_binary("psql")
+        plaintext = subprocess.run(
+            [psql, f"{url}?sslmode=disable", "-c", "SELECT 1"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+    assert migrated_over_tls == "True"
+    assert plaintext.returncode != 0
+    assert "no encryption" in plaintext.stderr
+
+
+@pytest.mark.parametrize("sasl", [False, True], ids=["memcache-servers", "memcachier-sasl"])
+def test_cache_round_trips_through_real_memcached(shell, sasl):
+    with servers.memcached(sasl=sasl) as memcached:
+        printed = shell.python(
+            "from django.core.cache import caches; cache = caches['default']; "
+            "cache.set('greeting', 'hello', 30); "
+            "print(type(cache).__name__, cache.get('greeting'))",
+            **memcached.env,
+        )
+
+    assert printed == "ForgivingPyLibMCCache hello"
+
+
+def test_a_wrong_memcachier_password_is_a_miss_not_an_error(shell):
+    with servers.memcached(sasl=True) as memcached:
+        printed = shell.python(
+            "from django.core.cache import caches; cache = caches['default']; "
+            "cache.set('greeting', 'hello', 30); print(cache.get('greeting', 'missed'))",
+            **{**memcached.env, "MEMCACHIER_PASSWORD": "wrong"},
+        )
+
+    assert printed.splitlines()[-1] == "missed"
+
+
+def test_the_broker_add_on_is_reached(broker_shell):
+    shell = broker_shell
+    for name in BROKER_SERVERS[shell.broker]:
+        with ALL_SERVERS[name]() as queue:
+            printed = shell.python(
+                "from core.health import check_broker; print(check_broker()['ok'])",
+                **queue.env,
+                CELERY_BROKER_URL="",  # unset: the add-on's own variable must be read
+            )
+        assert printed.splitlines()[-1] == "True", f"{queue.name}: {printed}"
+
+
+@pytest.mark.parametrize("server", ALL_SERVERS.values(), ids=ALL_SERVERS.keys())
+def test_a_server_answers_while_running_and_is_gone_after(server):
+    with server() as running:
+        assert port_answers(running.port)
+
+    assert not port_answers(running.port), f"{running.name} still answers after its stop"
+
+
+def port_answers(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex((servers.HOST, port)) == 0
