@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from . import servers
+from . import browser, servers
 from .conftest import generate_project
-from .helpers import free_port, run, wait_for
+from .helpers import TEMPLATE_DIR, free_port, run, wait_for
 from .processes import (
     SHUTDOWN_WINDOW,
     ancestry,
@@ -37,6 +37,10 @@ from .processes import (
     stop_process_group,
 )
 
+# The router ends TLS and says so; the app sees plain HTTP from it.
+ROUTER_HEADERS = {"X-Forwarded-Proto": "https"}
+# Screenshots from the browser test, kept for a person to look at.
+ARTIFACTS = TEMPLATE_DIR / "artifacts" / "screenshots"
 WORKERS = 3
 # The heartbeat runs every 60 s; the first one comes a minute after the start.
 HEARTBEAT_DEADLINE_SECONDS = 120
@@ -58,8 +62,7 @@ class HerokuApp:
     def request(
         self, path: str, data: dict[str, str] | None = None, headers: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], bytes]:
-        # The router ends TLS and says so; the app sees plain HTTP from it.
-        sent = {"X-Forwarded-Proto": "https", "X-Request-ID": secrets.token_hex(8)}
+        sent = {**ROUTER_HEADERS, "X-Request-ID": secrets.token_hex(8)}
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(self.url + path, data=body, headers=sent | (headers or {}))
         opener = urllib.request.build_opener(NoRedirects)
@@ -246,6 +249,26 @@ def test_cached_values_land_in_memcached(heroku_app):
         heroku_app.request("/health/")  # sets and reads a key through the cache
 
     assert heroku_app.memcached_sets() >= before + 3
+
+
+# (path, element whose stylesheet colours it, the colour it gets when the CSS applied)
+STYLED_PAGES = [
+    ("/", "body", "rgb(244, 246, 248)"),  # core/static/core/site.css
+    ("/admin/login/", "#header", "rgb(65, 118, 144)"),  # Django admin's CSS
+]
+
+
+def test_a_real_browser_shows_the_pages_styled_and_without_errors(heroku_app):
+    chromium = servers.require_binary("chromium")
+    for path, element, colour in STYLED_PAGES:
+        name = path.strip("/").replace("/", "-") or "home"
+        screenshot = ARTIFACTS / f"{heroku_app.broker}-{name}.png"
+
+        seen = browser.visit(chromium, heroku_app.url + path, ROUTER_HEADERS, element, screenshot)
+
+        assert seen.problems == [], path
+        assert seen.colour == colour, f"{path}: the stylesheet did not apply"
+        assert screenshot.stat().st_size > 0
 
 
 def test_every_process_logs_to_stdout_and_stops_on_sigterm_in_time(heroku_app):

@@ -1,0 +1,55 @@
+"""Loading a page in headless Chromium (Debian's package) through Playwright."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import ConsoleMessage, sync_playwright
+
+# Root has no sandbox; the rest keeps Chromium from calling out to the network.
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+# Browsers ask for it unprompted; the site has none, and that is no error of the page.
+IGNORED_URLS = ("/favicon.ico",)
+
+
+@dataclass
+class PageVisit:
+    problems: list[str] = field(default_factory=list)
+    colour: str = ""
+
+
+def console_line(message: ConsoleMessage) -> str:
+    return f"console: {message.text} ({message.location.get('url', '')})"
+
+
+def visit(
+    chromium: str, url: str, headers: dict[str, str], styled: str, screenshot: Path
+) -> PageVisit:
+    """Load `url`; collect console errors, page errors and failed requests; read the
+    computed background colour of the `styled` element; save a screenshot."""
+    found = PageVisit()
+
+    def note(problem: str) -> None:
+        if not any(ignored in problem for ignored in IGNORED_URLS):
+            found.problems.append(problem)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_context(extra_http_headers=headers).new_page()
+            page.on("console", lambda m: m.type == "error" and note(console_line(m)))
+            page.on("pageerror", lambda error: note(f"page error: {error}"))
+            page.on("requestfailed", lambda r: note(f"failed: {r.url} {r.failure}"))
+            page.on("response", lambda r: r.status >= 400 and note(f"HTTP {r.status}: {r.url}"))
+            page.goto(url, wait_until="networkidle", timeout=20_000)
+            found.colour = page.evaluate(
+                "selector => getComputedStyle(document.querySelector(selector)).backgroundColor",
+                styled,
+            )
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot), full_page=True)
+        finally:
+            browser.close()
+    return found
