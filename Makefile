@@ -8,7 +8,7 @@ VENV := .venv
 DEMO := demo/my_site
 DEMO_PORT ?= 8000
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint clean bench
 
 # The template's tooling, reinstalled whenever its requirements change.
 $(VENV)/installed: requirements-dev.txt
@@ -33,11 +33,15 @@ demo: $(DEMO)/.venv/installed
 	cd $(DEMO) && PATH="$$PWD/.venv/bin:$$PATH" honcho start -p $(DEMO_PORT) web scheduler worker
 
 lint: $(VENV)/installed
-	$(VENV)/bin/ruff check hooks tests
-	$(VENV)/bin/ruff format --check hooks tests
+	$(VENV)/bin/ruff check hooks tests benchmarks
+	$(VENV)/bin/ruff format --check hooks tests benchmarks
 
 test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .cache demo
+
+# Measurements behind design choices; each prints a table.
+bench: $(VENV)/installed
+	$(VENV)/bin/python benchmarks/celery_shutdown.py

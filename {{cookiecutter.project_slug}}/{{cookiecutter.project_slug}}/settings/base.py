@@ -103,7 +103,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # again. Tasks must therefore be safe to run twice (core/tasks.py's are), and
 # should finish well within 30 s: split longer work into several tasks.
 # (Threads cannot be killed, so Celery's time limits do not apply to them.)
-CELERY_WORKER_POOL = "threads"
+# Set CELERY_WORKER_POOL to change it: celery's `--pool prefork` cannot, since
+# Celery takes prefork on its command line for "not given".
+CELERY_WORKER_POOL = env_str("CELERY_WORKER_POOL", "threads")
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 4)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
