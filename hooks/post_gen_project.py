@@ -50,13 +50,18 @@ def keep_only_chosen_broker(chosen: str) -> None:
 
 
 def write_env_file() -> None:
-    """.env = .env.example with a fresh SECRET_KEY; gitignored, readable by you only."""
+    """.env = .env.example with a fresh SECRET_KEY; gitignored, readable by you only.
+    A .env already there (cookiecutter --overwrite-if-exists) holds your settings
+    and is kept as it is."""
+    env_file = PROJECT / ".env"
+    if env_file.exists():
+        print(f"Kept your existing {env_file.name}.")
+        return
     example = (PROJECT / ".env.example").read_text()
     key = secrets.token_urlsafe(50)
-    env_text = re.sub(r"(?m)^SECRET_KEY=.*$", f"SECRET_KEY={key}", example)
-    env_file = PROJECT / ".env"
     env_file.touch(mode=0o600)
-    env_file.write_text(env_text)
+    env_file.chmod(0o600)  # before the key is in it, whatever the umask
+    env_file.write_text(re.sub(r"(?m)^SECRET_KEY=.*$", f"SECRET_KEY={key}", example))
 
 
 # FAST CHECKS: each returns a list of problems, empty when all is well

@@ -8,8 +8,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from cookiecutter.main import cookiecutter
 
-from .helpers import run
+from .conftest import generate_project
+from .helpers import TEMPLATE_DIR, run
 
 # The supported option combinations, as data. Each id says what it covers.
 SUPPORTED = [
@@ -95,6 +97,19 @@ def test_env_file_holds_a_fresh_secret_key_that_nothing_else_contains(cookies):
     assert ".env" in (first / ".gitignore").read_text().splitlines()
     others = [path for path in text_files(first) if path.name != ".env"]
     assert not [path for path in others if keys[0] in path.read_text()]
+
+
+def test_regenerating_over_a_project_keeps_its_env_file(tmp_path):
+    first = generate_project(tmp_path)
+    (first / ".env").write_text((first / ".env").read_text() + "DEBUG=false\n")
+    before = (first / ".env").read_text()
+
+    again = cookiecutter(
+        str(TEMPLATE_DIR), no_input=True, output_dir=str(tmp_path), overwrite_if_exists=True
+    )
+
+    assert Path(again) == first
+    assert (first / ".env").read_text() == before
 
 
 def read_env(path: Path) -> dict[str, str]:
