@@ -149,13 +149,32 @@ def heroku_app(request, tmp_path_factory, production_venv) -> Iterator[HerokuApp
         release_env = {**base_env, **config, "DYNO": "release.1"}
         run(shlex.split(commands["release"]), cwd=project, env=release_env)
 
+        # The Procfile's own commands, each given DYNO (web.1, worker.2, ...) as on
+        # Heroku, from the name honcho gives the process.
+        dyno_procfile = tmp_path / "Procfile"
+        dyno_procfile.write_text(
+            "".join(
+                f'{name}: DYNO="$HONCHO_PROCESS_NAME" {command}\n'
+                for name, command in commands.items()
+            )
+        )
         log = tmp_path / "formation.log"
         # honcho from the template's virtualenv, where pytest runs.
         honcho = str(Path(sys.executable).parent / "honcho")
         formation = ["start", "--port", str(port), "--concurrency", f"worker={WORKERS}"]
         with log.open("w") as output:
             process = subprocess.Popen(
-                [honcho, *formation, "web", "scheduler", "worker"],
+                [
+                    honcho,
+                    "--procfile",
+                    str(dyno_procfile),
+                    "--app-root",
+                    str(project),
+                    *formation,
+                    "web",
+                    "scheduler",
+                    "worker",
+                ],
                 cwd=project,
                 env={**base_env, **config},
                 stdout=output,
@@ -167,6 +186,12 @@ def heroku_app(request, tmp_path_factory, production_venv) -> Iterator[HerokuApp
         )
         try:
             wait_for("the web process", lambda: app.request("/")[0] == 200, 60)
+            celery_processes = WORKERS + 1  # and the scheduler's own worker
+            wait_for(
+                "every Celery process to be ready",
+                lambda: log.read_text().count(" ready.") >= celery_processes,
+                60,
+            )
             yield app
         finally:
             stop_process_group(process)
