@@ -186,11 +186,17 @@ def run_full_checks() -> list[str]:
         )
         if failure:
             return [f"installing the requirements failed:\n{failure}"]
-        path = f"{venv_bin}{os.pathsep}{os.environ['PATH']}"
+        # Only what the tools need: a DJANGO_SETTINGS_MODULE or DATABASE_URL in the
+        # caller's shell would otherwise steer the project's checks and tests.
+        base_env = {
+            "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}",
+            "HOME": os.environ.get("HOME", scratch),
+            "LANG": "C.UTF-8",
+        }
         found = []
         for command, variables in FULL_CHECKS:
             print(f"post_gen_checks=full: {' '.join(command)}")
-            failure = run_quietly(list(command), {**os.environ, "PATH": path, **variables})
+            failure = run_quietly(list(command), {**base_env, **variables})
             if failure:
                 found.append(f"`{' '.join(command)}` failed:\n{failure}")
         return found

@@ -23,9 +23,10 @@ CHECK_LEVELS = ("fast", "full", "none")
 # Top-level names the generated project imports, or creates beside its package:
 # a package with one of these names would hide the real module.
 TAKEN_MODULE_NAMES = frozenset(sys.stdlib_module_names) | {
-    "amqp", "celery", "core", "dj_database_url", "dj_static", "django", "gevent",
-    "gunicorn", "honcho", "kombu", "manage", "psycopg", "pylibmc", "pytest",
-    "pytest_django", "redis", "static", "test", "tests",
+    "amqp", "asgiref", "billiard", "celery", "click", "core", "dj_database_url",
+    "dj_static", "django", "gevent", "greenlet", "gunicorn", "honcho", "kombu", "manage",
+    "psycopg", "psycopg_binary", "pylibmc", "pytest", "pytest_django", "redis", "ruff",
+    "sqlparse", "static", "test", "tests", "vine",
 }  # fmt: skip
 
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9_]*")

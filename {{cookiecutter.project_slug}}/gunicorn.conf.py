@@ -6,19 +6,24 @@ https://devcenter.heroku.com/articles/python-gunicorn
 
 import os
 
-# Heroku routes requests to the port in $PORT, on any interface of the dyno.
-bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
+# Heroku routes requests to the port in $PORT, on any interface of the dyno
+# (it sets DYNO there). Elsewhere only this machine may connect: a local run
+# has DEBUG on, which must not be open to the network.
+host = "0.0.0.0" if "DYNO" in os.environ else "127.0.0.1"  # noqa: S104
+bind = [f"{host}:{os.environ.get('PORT', '8000')}"]
 
 # Worker processes. Heroku sets WEB_CONCURRENCY to suit the dyno's memory; each
 # worker holds a copy of the app, so raise it only while memory allows.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 
 # gevent: a worker serves many requests at once, switching between them while
-# one waits on the network (database, cache, broker, other APIs).
+# one waits on the network (database, broker, other APIs; not memcached, whose
+# C client blocks the worker for the length of each call).
 worker_class = "gevent"
-# A worker accepts at most this many requests at once. Each may hold a database
-# connection, so WEB_CONCURRENCY x this, times the web dynos, should stay below
-# your Postgres plan's connection limit.
+# A worker holds at most this many client connections at once, the router's
+# idle keep-alive ones included. Each request in progress may hold a database
+# connection, so WEB_CONCURRENCY x this, times the web dynos, plus the workers'
+# threads, should stay below your Postgres plan's limit (20 on Essential-0).
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "20"))
 
 # Heroku's router answers 503 (H12) when a request takes over 30 s. A gevent

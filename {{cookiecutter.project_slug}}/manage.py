@@ -5,7 +5,7 @@ so that it reads .env, as the Procfile's processes do."""
 import os
 import sys
 
-# Heroku's build runs these before config vars exist, so they skip the production check.
+# A build may run these before the app's config vars are set: no production check.
 BUILD_COMMANDS = frozenset({"collectstatic"})
 
 
@@ -22,7 +22,8 @@ def main() -> None:
             refuse_to_start_if_misconfigured()
         execute_from_command_line(sys.argv)
     except ImproperlyConfigured as error:
-        # A malformed environment variable: the message names it; a traceback adds nothing.
+        # An unsafe or malformed environment: the message names the variable; a
+        # traceback adds nothing.
         sys.exit(f"Configuration error: {error}")
 
 

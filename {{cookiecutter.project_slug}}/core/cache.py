@@ -1,8 +1,10 @@
 """A memcached outage slows the site down instead of taking it down.
 
 Django's PyLibMCCache lets pylibmc's errors reach the view, so while memcached
-is unreachable every request that touches the cache would fail. Here a read
-misses and a write is dropped instead, with a warning in the log.
+is unreachable every request that touches the cache would fail. Here get,
+get_many, set, set_many, add and delete carry on instead (a read misses, a write
+is dropped) with a warning in the log; incr, decr and clear still raise, since
+their callers depend on the answer.
 """
 
 import logging
@@ -15,8 +17,6 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.memcached import PyLibMCCache
 
 logger = logging.getLogger(__name__)
-# Seconds, None for never, or Django's DEFAULT_TIMEOUT for the cache's default.
-Timeout = Any
 
 
 @contextmanager
@@ -39,20 +39,20 @@ class ForgivingPyLibMCCache(PyLibMCCache):
         return {}
 
     def set(
-        self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+        self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> None:
         with tolerate_outage("set"):
             super().set(key, value, timeout, version)
 
     def set_many(
-        self, data: dict, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+        self, data: dict, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> list:
         with tolerate_outage("set_many"):
             return super().set_many(data, timeout, version)
         return list(data)
 
     def add(
-        self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+        self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> bool:
         with tolerate_outage("add"):
             return super().add(key, value, timeout, version)

@@ -37,7 +37,8 @@ def check_cache() -> dict:
 
 
 def check_broker() -> dict:
-    with app.connection_for_write() as broker:
+    # A connection from Celery's pool: checking does not open a new one each time.
+    with app.pool.acquire(block=True, timeout=BROKER_TIMEOUT_SECONDS) as broker:
         broker.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
         return {"ok": True, "transport": broker.transport_cls}
 

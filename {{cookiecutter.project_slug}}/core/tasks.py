@@ -47,6 +47,7 @@ def record_heartbeat() -> bool:
 
 
 @shared_task
+@transaction.atomic  # the claim and the work commit together, or neither does
 def clean_up_daily() -> bool:
     if not claim_slot("daily-cleanup", CLEANUP_PERIOD):
         return False

@@ -22,7 +22,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def request_ping(request: HttpRequest) -> HttpResponse:
     ping = Ping.objects.create()
-    # Enqueue after the commit, so the worker never looks for a row it cannot see yet.
+    # Enqueue once the row is committed (at once under autocommit), so the worker
+    # never looks for a row it cannot see yet, even with ATOMIC_REQUESTS on.
     transaction.on_commit(lambda: answer_ping.delay(ping.pk))
     # 303 See Other: the browser follows it with a GET, so a reload never re-posts.
     response = HttpResponseRedirect(f"/?ping={ping.pk}")

@@ -1,5 +1,6 @@
 import importlib
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,7 +18,8 @@ SETTINGS_VARIABLES = (
     "DATABASE_CONN_MAX_AGE", "MEMCACHIER_SERVERS", "MEMCACHIER_USERNAME",
     "MEMCACHIER_PASSWORD", "MEMCACHE_SERVERS", "MEMCACHE_USERNAME", "MEMCACHE_PASSWORD",
     "CELERY_BROKER_URL", "REDIS_URL", "CLOUDAMQP_URL", "RABBITMQ_URL", "TIME_ZONE",
-    "LOG_LEVEL", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
+    "LOG_LEVEL", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD", "CELERY_WORKER_POOL", "CELERY_WORKER_CONCURRENCY", "SASL_PATH",
 )  # fmt: skip
 
 # What Heroku hands a production dyno, with values that reach no real server.
@@ -36,6 +38,13 @@ PRODUCTION_ENVIRONMENT = {
 @pytest.fixture
 def production_environment() -> dict[str, str]:
     return dict(PRODUCTION_ENVIRONMENT)
+
+
+@pytest.fixture
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -11,15 +11,19 @@ ROUTER_KEEPALIVE = 90
 
 
 def load_config(monkeypatch, **environment: str) -> dict:
-    for name in ("PORT", "WEB_CONCURRENCY", "GUNICORN_WORKER_CONNECTIONS"):
+    for name in ("DYNO", "PORT", "WEB_CONCURRENCY", "GUNICORN_WORKER_CONNECTIONS"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     return runpy.run_path(str(CONFIG))
 
 
-def test_binds_herokus_port_on_every_interface(monkeypatch):
-    assert load_config(monkeypatch, PORT="31337")["bind"] == ["0.0.0.0:31337"]
+def test_binds_herokus_port_on_every_interface_of_a_dyno(monkeypatch):
+    assert load_config(monkeypatch, PORT="31337", DYNO="web.1")["bind"] == ["0.0.0.0:31337"]
+
+
+def test_binds_loopback_only_off_heroku(monkeypatch):
+    assert load_config(monkeypatch, PORT="8000")["bind"] == ["127.0.0.1:8000"]
 
 
 def test_worker_count_follows_web_concurrency(monkeypatch):

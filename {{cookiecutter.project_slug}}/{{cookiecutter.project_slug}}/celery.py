@@ -4,7 +4,7 @@ import os
 
 from celery import Celery, signals
 
-from .startup import refuse_to_start_if_misconfigured
+from .startup import UnsafeEnvironment, refuse_to_start_if_misconfigured
 
 # Unset means production: Heroku's config and your .env name the module explicitly.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{{ cookiecutter.project_slug }}.settings.prod")
@@ -18,4 +18,8 @@ app.autodiscover_tasks()
 @signals.worker_init.connect
 @signals.beat_init.connect
 def refuse_insecure_start(**_: object) -> None:
-    refuse_to_start_if_misconfigured()
+    try:
+        refuse_to_start_if_misconfigured()
+    except UnsafeEnvironment as refusal:
+        # Celery logs and ignores exceptions from signal handlers; it does stop on exit.
+        raise SystemExit(str(refusal)) from None

@@ -2,7 +2,7 @@
 
 manage.py, wsgi.py and celery.py call refuse_to_start_if_misconfigured() as the
 release, web, scheduler and worker processes start. Only `collectstatic` skips
-it, because Heroku's build runs it before config vars exist.
+it: a build may run it before the app's config vars are set.
 """
 
 from django.conf import settings
@@ -28,7 +28,7 @@ def secret_key_problem() -> str:
 def production_problems() -> list[str]:
     """What is unsafe or missing, each naming the environment variable to fix."""
     engine = settings.DATABASES["default"].get("ENGINE", NO_DATABASE_ENGINE)
-    broker_variables = " or ".join(settings.CELERY_BROKER_VARIABLES)
+    broker_variables = " or ".join(settings.BROKER_VARIABLES)
     problems = [secret_key_problem()]
     if not settings.ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS is not set: list your domains, comma-separated.")
@@ -41,14 +41,19 @@ def production_problems() -> list[str]:
     return [problem for problem in problems if problem]
 
 
+class UnsafeEnvironment(ImproperlyConfigured):
+    """Raised, not exited: gunicorn restarts a worker that exits, forever, but
+    stops the server when loading the app raises ("Worker failed to boot")."""
+
+
 def refuse_to_start_if_misconfigured() -> None:
-    """Exit with every problem listed, if these are production settings and any is found."""
+    """Raise UnsafeEnvironment listing every problem, if these are production settings."""
     if not getattr(settings, "PRODUCTION", False):
         return
     problems = production_problems()
     if problems:
         listed = "\n".join(f"  - {problem}" for problem in problems)
-        raise SystemExit(
+        raise UnsafeEnvironment(
             "Refusing to start: the environment is not safe for production.\n"
             f"{listed}\nSet each with `heroku config:set NAME=value`."
         )

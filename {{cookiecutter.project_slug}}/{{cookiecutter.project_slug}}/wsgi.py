@@ -2,7 +2,6 @@
 
 import os
 import re
-from collections.abc import Callable, Iterable
 
 import static
 from dj_static import Cling
@@ -24,14 +23,6 @@ class CachedStaticFiles(static.Cling):
     content, so browsers keep it a year; any other file is revalidated each time
     (cheaply: a 304 when its ETag still matches)."""
 
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        body = super().__call__(environ, start_response)
-        if environ["REQUEST_METHOD"] != "HEAD":
-            return body
-        # static3 sends the file on HEAD too; the headers alone are the answer.
-        getattr(body, "close", lambda: None)()
-        return []
-
     def _add_headers(self, headers: list, path: str, content_type: str) -> None:
         if HASHED_NAME.search(path):
             headers.append(("Cache-Control", "public, max-age=31536000, immutable"))
@@ -48,4 +39,5 @@ def serve_static_files(django_app: WSGIHandler) -> Cling:
 
 application = serve_static_files(get_wsgi_application())
 
+# Raises in an unsafe production environment: gunicorn then stops, and says why.
 refuse_to_start_if_misconfigured()

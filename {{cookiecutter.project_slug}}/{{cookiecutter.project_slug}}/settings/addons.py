@@ -48,15 +48,16 @@ def cache_from_env() -> dict:
 
 
 # Where Debian and Ubuntu (and so Heroku's stacks) keep the SASL mechanisms.
-DEBIAN_SASL_PLUGINS = Path("/usr/lib/x86_64-linux-gnu/sasl2")
+SASL_PLUGIN_FOLDERS = [Path(f"/usr/lib/{arch}-linux-gnu/sasl2") for arch in ("x86_64", "aarch64")]
 
 
 def memcached_cache(servers: list[str], username: str, password: str) -> dict:
-    if username and "SASL_PATH" not in os.environ and DEBIAN_SASL_PLUGINS.is_dir():
+    plugins = next((folder for folder in SASL_PLUGIN_FOLDERS if folder.is_dir()), None)
+    if username and plugins and "SASL_PATH" not in os.environ:
         # pylibmc's wheel looks for SASL plugins where CentOS keeps them, so it
         # cannot log in anywhere else unless told (pylibmc issue #289). The cache
         # imports pylibmc only after the settings, so this is early enough.
-        os.environ["SASL_PATH"] = str(DEBIAN_SASL_PLUGINS)
+        os.environ["SASL_PATH"] = str(plugins)
     options: dict = {
         # SASL authentication, which MemCachier requires, needs the binary protocol.
         "binary": True,

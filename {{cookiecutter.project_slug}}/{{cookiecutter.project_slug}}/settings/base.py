@@ -7,8 +7,10 @@ Reference: https://docs.djangoproject.com/en/5.2/ref/settings/
 
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from .addons import cache_from_env
-from .broker import BROKER_VARIABLES, broker_from_env
+from .broker import BROKER_VARIABLES, broker_from_env  # noqa: F401 (a setting too)
 from .environment import env_int, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -89,9 +91,9 @@ CACHES = {"default": cache_from_env()}
 # CELERY (read by {{ cookiecutter.project_slug }}/celery.py: every CELERY_* setting)
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # ------------------------------------------------------------------------------
+# BROKER_VARIABLES, imported above, is a setting too: the production check
+# names these variables when no broker is set.
 CELERY_BROKER_URL, CELERY_BROKER_USE_SSL = broker_from_env()
-# The variables that may hold the broker URL, named by the production check.
-CELERY_BROKER_VARIABLES = BROKER_VARIABLES
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks record their effects in the database; nobody waits on a result.
 CELERY_TASK_IGNORE_RESULT = True
@@ -100,8 +102,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # prefork, SIGTERM kills the pool's children mid-task; a pool of threads lives in
 # one process, which shuts down warmly: it finishes the tasks it holds. A task
 # still running at SIGKILL was never acknowledged, so the broker delivers it
-# again. Tasks must therefore be safe to run twice (core/tasks.py's are), and
-# should finish well within 30 s: split longer work into several tasks.
+# again (by RabbitMQ at once, by Redis after its visibility timeout, an hour).
+# Tasks must therefore be safe to run twice (core/tasks.py's are), and should
+# finish well within 30 s: split longer work into several tasks.
 # (Threads cannot be killed, so Celery's time limits do not apply to them.)
 # Set CELERY_WORKER_POOL to change it: celery's `--pool prefork` cannot, since
 # Celery takes prefork on its command line for "not given".
@@ -116,7 +119,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0},
-    "daily-cleanup": {"task": "core.tasks.clean_up_daily", "schedule": 24 * 60 * 60.0},
+    # At a time of day, not every 24 h: beat's record of past runs lives on the
+    # dyno's disk, which every restart (daily, at least) wipes, so an interval
+    # would start over each time and a daily job would never come due.
+    "daily-cleanup": {"task": "core.tasks.clean_up_daily", "schedule": crontab(hour=3, minute=0)},
 }
 
 # LOGGING: everything to stdout, where Heroku's log router collects it

@@ -1,5 +1,7 @@
 """Celery's broker: RabbitMQ, as CloudAMQP (or another RabbitMQ add-on) provides it."""
 
+import ssl
+
 from .environment import env_str
 
 # Read in this order; the first one set wins.
@@ -7,10 +9,11 @@ BROKER_VARIABLES = ("CELERY_BROKER_URL", "CLOUDAMQP_URL", "RABBITMQ_URL")
 
 
 def broker_from_env() -> tuple[str, dict | None]:
-    """The broker URL and its TLS options ("" when no variable is set).
-
-    An amqps:// URL turns TLS on by itself, verified against the system's CAs,
-    which CloudAMQP's certificates pass.
-    """
+    """The broker URL and its TLS options ("" when no variable is set)."""
     url = next((env_str(name) for name in BROKER_VARIABLES if env_str(name)), "")
+    if url.startswith("amqps://"):
+        # An amqps:// URL alone verifies the certificate's CA but not the name on
+        # it. server_hostname=None has kombu fill in the URL's host, which turns
+        # the name check (and SNI) on.
+        return url, {"cert_reqs": ssl.CERT_REQUIRED, "server_hostname": None}
     return url, None

@@ -17,16 +17,16 @@ DATABASES = {"default": database_from_env(f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 # With no broker URL set, processes pass messages through files in .broker/:
 # web, scheduler and worker share the folder, no server needed.
 if not CELERY_BROKER_URL:
-    BROKER_FOLDER = BASE_DIR / ".broker"
+    broker_folder = BASE_DIR / ".broker"
     CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT = "{{ cookiecutter.project_slug }}.local_broker:Transport"
     # Remote control (celery inspect) leaves files behind on this transport.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_FOLDER / "messages"),
-        "data_folder_out": str(BROKER_FOLDER / "messages"),
-        "control_folder": str(BROKER_FOLDER / "control"),
+        "data_folder_in": str(broker_folder / "messages"),
+        "data_folder_out": str(broker_folder / "messages"),
+        "control_folder": str(broker_folder / "control"),
     }
     # The transport expects its folders to exist already.
     for folder in ("messages", "control"):
-        (BROKER_FOLDER / folder).mkdir(parents=True, exist_ok=True)
+        (broker_folder / folder).mkdir(parents=True, exist_ok=True)

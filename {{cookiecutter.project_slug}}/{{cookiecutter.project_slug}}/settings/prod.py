@@ -1,7 +1,7 @@
 """Production on Heroku: every deploy-specific value comes from a config var.
 
-Nothing here raises when a value is missing, because Heroku's build runs
-`collectstatic` with these settings before config vars are available. The web,
+Nothing here raises when a value is missing, because a build may run
+`collectstatic` with these settings before the app's config vars are set. The web,
 scheduler, worker and release processes instead refuse to start until the
 environment is safe, naming the variable to fix (../startup.py).
 """
