@@ -7,6 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from .helpers import wait_for
+
 # Heroku sends SIGKILL this many seconds after SIGTERM.
 SHUTDOWN_WINDOW = 30
 
@@ -63,3 +65,12 @@ def stop_process_group(process: subprocess.Popen) -> None:
 def honcho_pids(log: str, process_type: str) -> list[int]:
     """The pids honcho reported for each `process_type`.N it started."""
     return [int(pid) for pid in re.findall(rf"{process_type}\.\d+ started \(pid=(\d+)\)", log)]
+
+
+def seconds_to_stop_on_sigterm(group: int) -> float:
+    """SIGTERM to every process of the group, as Heroku does to a dyno; the seconds
+    until none of it runs (the test fails past Heroku's window)."""
+    started = time.monotonic()
+    os.killpg(group, signal.SIGTERM)
+    wait_for("every process to exit", lambda: not live_processes_in_group(group), SHUTDOWN_WINDOW)
+    return time.monotonic() - started

@@ -6,10 +6,8 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,8 +21,8 @@ from .helpers import TEMPLATE_DIR, free_port, wait_for
 from .processes import (
     SHUTDOWN_WINDOW,
     ancestry,
-    live_processes_in_group,
     pid_in,
+    seconds_to_stop_on_sigterm,
     stop_process_group,
 )
 
@@ -123,14 +121,7 @@ def test_the_scheduler_heartbeat_fires_and_health_turns_green(demo):
 def test_every_process_logs_and_all_stop_on_sigterm_within_herokus_window(demo):
     demo.get("/")
 
-    started = time.monotonic()
-    os.killpg(demo.process.pid, signal.SIGTERM)
-    wait_for(
-        "every process of the demo to exit",
-        lambda: not live_processes_in_group(demo.process.pid),
-        SHUTDOWN_WINDOW,
-    )
-    took = time.monotonic() - started
+    took = seconds_to_stop_on_sigterm(demo.process.pid)
 
     log = demo.log.read_text()
     assert took < SHUTDOWN_WINDOW, f"took {took:.1f} s to stop"

@@ -1,10 +1,12 @@
 """The generated project's own tests (pytest-django reads this module)."""
 
+from django.core.management.utils import get_random_secret_key
+
 from .addons import database_from_env
 from .base import *  # noqa: F403
 from .base import BASE_DIR
 
-SECRET_KEY = "tests-only-key-not-a-secret"  # noqa: S105
+SECRET_KEY = get_random_secret_key()  # a new one each run: nothing to keep secret
 ALLOWED_HOSTS = ["testserver"]
 
 # DATABASE_URL, when set, runs the tests against that server (e.g. PostgreSQL).
