@@ -45,3 +45,4 @@ clean:
 # Measurements behind design choices; each prints a table.
 bench: $(VENV)/installed
 	$(VENV)/bin/python benchmarks/celery_shutdown.py
+	$(VENV)/bin/python benchmarks/memcached_clients.py

@@ -1,0 +1,88 @@
+"""What a memcached client per request costs, against SASL memcached (as MemCachier).
+
+Django keeps one cache object, and so one pylibmc client, per thread, which under
+gevent means per greenlet: per request. This times one cache read in each way,
+side by side in one run, and prints a table:
+- a new client for every read (what each new greenlet gets: connect, SASL login);
+- one client reused for every read (what a shared client would give).
+
+Run it with `make bench` (after `make test` has built .cache/project-venv-*).
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TEMPLATE_DIR))
+
+from tests import servers  # noqa: E402 (the template's own server fixtures)
+
+READS = 300
+
+TIMING = """
+import os, statistics, time
+import django
+from django.conf import settings
+settings.configure(CACHES={"default": {
+    "BACKEND": "django.core.cache.backends.memcached.PyLibMCCache",
+    "LOCATION": [os.environ["MEMCACHIER_SERVERS"]],
+    "OPTIONS": {"binary": True, "username": os.environ["MEMCACHIER_USERNAME"],
+                "password": os.environ["MEMCACHIER_PASSWORD"]},
+}})
+django.setup()
+from django.core.cache.backends.memcached import PyLibMCCache
+
+def new_cache():
+    return PyLibMCCache(settings.CACHES["default"]["LOCATION"],
+                        {"OPTIONS": settings.CACHES["default"]["OPTIONS"]})
+
+shared = new_cache()
+shared.set("key", "value")
+
+def timed(read):
+    samples = []
+    for _ in range(READS):
+        start = time.perf_counter()
+        assert read() == "value"
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95)]
+
+per_request = timed(lambda: new_cache().get("key"))
+reused = timed(lambda: shared.get("key"))
+for name, (median, p95) in (("new client per read", per_request), ("one client reused", reused)):
+    print(f"| {name} | {median:.3f} ms | {p95:.3f} ms |")
+print(f"| ratio (new / reused), medians | {per_request[0] / reused[0]:.1f}x | |")
+""".replace("READS", str(READS))
+
+
+def project_venv() -> Path:
+    venvs = sorted((TEMPLATE_DIR / ".cache").glob("project-venv-*"), key=os.path.getmtime)
+    if not venvs:
+        sys.exit("No .cache/project-venv-*: run `make test` first, which builds it.")
+    return venvs[-1]
+
+
+def main() -> None:
+    python = project_venv() / "bin" / "python"
+    with servers.memcached(sasl=True) as memcached:
+        env = {
+            **os.environ,
+            **memcached.env,
+            "SASL_PATH": "/usr/lib/x86_64-linux-gnu/sasl2",
+        }
+        result = subprocess.run(
+            [str(python), "-c", TIMING], env=env, capture_output=True, text=True, check=False
+        )
+    if result.returncode != 0:
+        sys.exit(result.stderr)
+    print(f"\n{READS} reads of one key from SASL memcached on loopback")
+    print("| client | median | 95th percentile |")
+    print("| --- | --- | --- |")
+    print(result.stdout, end="")
+
+
+if __name__ == "__main__":
+    main()
