@@ -21,6 +21,11 @@ from pathlib import Path
 from cookiecutter.main import cookiecutter
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TEMPLATE_DIR))
+
+from tests.conftest import cached_venv_path  # noqa: E402 (the template's own helpers)
+from tests.processes import live_processes_in_group  # noqa: E402
+
 POOLS = ("prefork", "threads")
 TASKS = 4
 TASK_SECONDS = 5
@@ -39,10 +44,10 @@ def nap(marker: str) -> None:
 
 
 def project_venv() -> Path:
-    venvs = sorted((TEMPLATE_DIR / ".cache").glob("project-venv-*"), key=os.path.getmtime)
-    if not venvs:
-        sys.exit("No .cache/project-venv-*: run `make test` first, which builds it.")
-    return venvs[-1]
+    venv = cached_venv_path("project")
+    if not (venv / "installed").exists():
+        sys.exit(f"No {venv.name} in .cache/: run `make test` first, which builds it.")
+    return venv
 
 
 def generate(scratch: Path) -> Path:
@@ -54,19 +59,6 @@ def generate(scratch: Path) -> Path:
     with (project / "core" / "tasks.py").open("a") as tasks:
         tasks.write(SLOW_TASK)
     return project
-
-
-def group_members(group: int) -> list[int]:
-    members = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rpartition(")")[2].split()
-            except OSError:
-                continue
-            if int(fields[2]) == group and fields[0] != "Z":
-                members.append(int(entry.name))
-    return members
 
 
 def resident_megabytes(pids: list[int]) -> float:
@@ -124,11 +116,11 @@ def measure(pool: str, scratch: Path, venv: Path) -> dict:
                    cwd=project, env=env, check=True, capture_output=True)  # fmt: skip
     started = wait_until(lambda: log.read_text().count("received") >= TASKS, 30)
     time.sleep(1)  # every task is now well into its sleep
-    memory = resident_megabytes(group_members(worker.pid))
+    memory = resident_megabytes(live_processes_in_group(worker.pid))
 
     stopping = time.monotonic()
     os.killpg(worker.pid, signal.SIGTERM)
-    exited = wait_until(lambda: not group_members(worker.pid), SIGKILL_AFTER)
+    exited = wait_until(lambda: not live_processes_in_group(worker.pid), SIGKILL_AFTER)
     took = time.monotonic() - stopping
     if not exited:
         os.killpg(worker.pid, signal.SIGKILL)

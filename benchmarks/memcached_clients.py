@@ -18,6 +18,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TEMPLATE_DIR))
 
 from tests import servers  # noqa: E402 (the template's own server fixtures)
+from tests.conftest import cached_venv_path  # noqa: E402
 
 READS = 300
 
@@ -59,10 +60,10 @@ print(f"| ratio (new / reused), medians | {per_request[0] / reused[0]:.1f}x | |"
 
 
 def project_venv() -> Path:
-    venvs = sorted((TEMPLATE_DIR / ".cache").glob("project-venv-*"), key=os.path.getmtime)
-    if not venvs:
-        sys.exit("No .cache/project-venv-*: run `make test` first, which builds it.")
-    return venvs[-1]
+    venv = cached_venv_path("project")
+    if not (venv / "installed").exists():
+        sys.exit(f"No {venv.name} in .cache/: run `make test` first, which builds it.")
+    return venv
 
 
 def main() -> None:

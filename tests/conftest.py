@@ -20,11 +20,16 @@ def requirements_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def cached_venv_path(kind: str) -> Path:
+    """Where the `kind` virtualenv for the current requirements lives in .cache/."""
+    return CACHE_DIR / f"{kind}-venv-{requirements_fingerprint()}"
+
+
 def cached_venv(kind: str, requirements: str, scratch: Path) -> Path:
     """A virtualenv with a generated project's `requirements` file installed, kept in
     .cache/ until the requirements change. The redis variant is installed: it is a
     superset of the rabbitmq one."""
-    venv = CACHE_DIR / f"{kind}-venv-{requirements_fingerprint()}"
+    venv = cached_venv_path(kind)
     if (venv / "installed").exists():
         return venv
     shutil.rmtree(venv, ignore_errors=True)

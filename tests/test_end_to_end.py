@@ -21,6 +21,7 @@ from .helpers import TEMPLATE_DIR, free_port, wait_for
 from .processes import (
     SHUTDOWN_WINDOW,
     ancestry,
+    honcho_pids,
     pid_in,
     seconds_to_stop_on_sigterm,
     stop_process_group,
@@ -54,9 +55,9 @@ class RunningDemo:
 
     def process_id(self, process_type: str) -> int:
         """The pid honcho reported when it started `process_type`.1."""
-        match = re.search(rf"{process_type}\.1 started \(pid=(\d+)\)", self.log.read_text())
-        assert match, f"{process_type} never started:\n{self.log.read_text()}"
-        return int(match.group(1))
+        started = honcho_pids(self.log.read_text(), process_type)
+        assert started, f"{process_type} never started:\n{self.log.read_text()}"
+        return started[0]
 
 
 @pytest.fixture(scope="module")

@@ -50,7 +50,14 @@ def test_plain_memcache_servers_are_the_fallback(load_settings):
 
 
 def test_celery_broker_url_wins_over_the_addon_variable(load_settings):
-    base = load_settings("base", CELERY_BROKER_URL="memory://", REDIS_URL="redis://x:6379")
+    # Every add-on's variable, so that this holds whichever broker module was kept.
+    base = load_settings(
+        "base",
+        CELERY_BROKER_URL="memory://",
+        REDIS_URL="redis://x:6379",
+        CLOUDAMQP_URL="amqp://u:p@x//",
+        RABBITMQ_URL="amqp://u:p@y//",
+    )
 
     assert base.CELERY_BROKER_URL == "memory://"
 
