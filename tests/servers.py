@@ -12,9 +12,10 @@ these machines are; pytest-redis cannot start a TLS-only server.
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +34,48 @@ START_TIMEOUT_SECONDS = 60
 
 @dataclass(frozen=True)
 class Server:
-    """A running server and the config vars its Heroku add-on would set."""
+    """A running server, the config vars its Heroku add-on would set, and the faults
+    an add-on can have: a hang (the process stops answering but keeps its
+    connections) and a restart (every connection is cut)."""
 
     name: str
     port: int
     env: dict[str, str] = field(default_factory=dict)
+    executor: TCPExecutor | None = field(default=None, compare=False, repr=False)
+    # The server's own process id, when the executor runs it through a wrapper.
+    read_pid: Callable[[], int] | None = field(default=None, compare=False, repr=False)
+    # The signal that ends the server and every session at once.
+    restart_signal: int = signal.SIGTERM
+
+    @property
+    def pid(self) -> int:
+        if self.read_pid is not None:
+            return self.read_pid()
+        assert self.executor is not None and self.executor.process is not None
+        return self.executor.process.pid
+
+    def pause(self) -> None:
+        """Hang: the kernel still accepts connections, nobody answers them."""
+        os.kill(self.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.pid, signal.SIGCONT)
+
+    def restart(self) -> None:
+        """Stop the server, cutting every connection, and start it again on its port."""
+        with self.down():
+            pass
+
+    @contextmanager
+    def down(self) -> Iterator[None]:
+        """The server stopped (every connection cut, new ones refused) for the
+        duration of the block, then started again on its port."""
+        assert self.executor is not None
+        self.executor.stop(stop_signal=self.restart_signal)
+        try:
+            yield
+        finally:
+            self.executor.start()
 
 
 def require_binary(path_or_name: str) -> str:
@@ -111,7 +149,10 @@ def log_file(directory: Path, name: str) -> TextIO:
 # POSTGRESQL: Heroku Postgres requires TLS
 # ------------------------------------------------------------------------------
 @contextmanager
-def postgres(*, tls: bool) -> Iterator[Server]:
+def postgres(*, tls: bool, max_connections: int = 100) -> Iterator[Server]:
+    """PostgreSQL, TLS-only if `tls`. Heroku Postgres Essential-0 allows 20
+    connections; max_connections=20 reproduces it (3 of them stay reserved for
+    superusers, as on any PostgreSQL)."""
     initdb, postgres_bin = postgres_binary("initdb"), postgres_binary("postgres")
     createdb = postgres_binary("createdb")
     with scratch_directory(owner="postgres") as directory:
@@ -134,6 +175,7 @@ def postgres(*, tls: bool) -> Iterator[Server]:
         command = [
             postgres_bin, "-D", str(data), "-p", str(port), "-k", str(directory),
             "-c", f"listen_addresses={HOST}", "-c", "fsync=off",
+            "-c", f"max_connections={max_connections}",
         ]  # fmt: skip
         if tls:
             cert, key = self_signed_certificate(directory, owner="postgres")
@@ -156,7 +198,14 @@ def postgres(*, tls: bool) -> Iterator[Server]:
                     env=client_env,
                 )
                 url = f"postgres://{USER}:{PASSWORD}@{HOST}:{port}/site"
-                yield Server("postgres-tls" if tls else "postgres", port, {"DATABASE_URL": url})
+                yield Server(
+                    "postgres-tls" if tls else "postgres", port, {"DATABASE_URL": url},
+                    executor=executor,
+                    # The executor runs runuser; the server's pid is in its data folder.
+                    read_pid=lambda: int((data / "postmaster.pid").read_text().split()[0]),
+                    # Fast shutdown: ends every session at once, as a maintenance restart does.
+                    restart_signal=signal.SIGINT,
+                )  # fmt: skip
 
 
 # MEMCACHED: MemCachier requires SASL
@@ -185,7 +234,7 @@ def memcached(*, sasl: bool) -> Iterator[Server]:
                 envvars=server_env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
             with running(executor):
-                yield Server("memcached-sasl" if sasl else "memcached", port, env)
+                yield Server("memcached-sasl" if sasl else "memcached", port, env, executor)
 
 
 def write_sasl_database(directory: Path) -> Path:
@@ -230,7 +279,7 @@ def redis(*, tls: bool) -> Iterator[Server]:
             )  # fmt: skip
             with running(executor):
                 url = f"{scheme}://:{PASSWORD}@{HOST}:{port}"
-                yield Server("redis-tls" if tls else "redis", port, {"REDIS_URL": url})
+                yield Server("redis-tls" if tls else "redis", port, {"REDIS_URL": url}, executor)
 
 
 # RABBITMQ: what CloudAMQP provides
@@ -269,7 +318,7 @@ def rabbitmq() -> Iterator[Server]:
             with running(executor):
                 # The default guest user may connect from loopback; vhost "/".
                 url = f"amqp://guest:guest@{HOST}:{port}//"
-                yield Server("rabbitmq", port, {"CLOUDAMQP_URL": url})
+                yield Server("rabbitmq", port, {"CLOUDAMQP_URL": url}, executor)
 
 
 def erlang_epmd() -> str:

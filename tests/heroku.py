@@ -1,0 +1,162 @@
+"""What Heroku does with a generated project, replayed here: the build, the config
+vars, the release phase, a dyno running a Procfile command, and the router's
+requests. Shared by every test that runs a project on real servers."""
+
+import os
+import secrets
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import servers
+from .helpers import free_port, run, wait_for
+from .processes import live_processes_in_group, stop_process_group
+
+# The router ends TLS and says so; the app sees plain HTTP from it.
+ROUTER_HEADERS = {"X-Forwarded-Proto": "https"}
+
+
+def procfile(project: Path) -> dict[str, str]:
+    """The Procfile's process types and their commands."""
+    lines = (project / "Procfile").read_text().splitlines()
+    entries = [line for line in lines if line.strip() and not line.startswith("#")]
+    return {
+        name.strip(): command.strip() for name, command in (line.split(":", 1) for line in entries)
+    }
+
+
+def heroku_config(database: servers.Server, *add_ons: servers.Server, **overrides: str) -> dict:
+    """The config vars of a Heroku app with these add-ons."""
+    config = {
+        "DJANGO_SETTINGS_MODULE": "my_site.settings.prod",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PORT": str(free_port()),
+        "WEB_CONCURRENCY": "2",
+        **database.env,
+    }
+    for add_on in add_ons:
+        config.update(add_on.env)
+    return {**config, **overrides}
+
+
+def dyno_environment(venv: Path, home: Path) -> dict[str, str]:
+    """What every dyno has before config vars: the built app's Python first on PATH."""
+    return {
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+    }
+
+
+def build(project: Path, venv: Path) -> None:
+    """The buildpack's part: .env is gitignored, so Heroku never sees it, and
+    collectstatic runs with no secret and no database."""
+    (project / ".env").unlink(missing_ok=True)
+    env = {**dyno_environment(venv, project), "DJANGO_SETTINGS_MODULE": "my_site.settings.prod"}
+    run(["python", "manage.py", "collectstatic", "--noinput"], cwd=project, env=env)
+
+
+def release(project: Path, venv: Path, config: dict[str, str]) -> None:
+    env = {**dyno_environment(venv, project), **config, "DYNO": "release.1"}
+    run(["bash", "-c", procfile(project)["release"]], cwd=project, env=env)
+
+
+@dataclass
+class Dyno:
+    """One Procfile process started as Heroku starts it: bash runs the command,
+    in a process group of its own, with DYNO set; its output goes to a log."""
+
+    process: subprocess.Popen
+    log: Path
+    port: int
+    stopped: bool = field(default=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def processes(self) -> list[int]:
+        return live_processes_in_group(self.process.pid)
+
+    def signal(self, number: int) -> None:
+        """To every process of the dyno, as Heroku signals a dyno."""
+        os.killpg(self.process.pid, number)
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL to what outlives Heroku's 30 s."""
+        if not self.stopped:
+            self.stopped = True
+            stop_process_group(self.process)
+
+
+def start_dyno(
+    project: Path, venv: Path, config: dict[str, str], process_type: str, log: Path
+) -> Dyno:
+    env = {**dyno_environment(venv, project), **config, "DYNO": f"{process_type}.1"}
+    command = procfile(project)[process_type]
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            ["bash", "-c", f"exec {command}"], cwd=project, env=env,
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    return Dyno(process, log, int(config.get("PORT", "0")))
+
+
+def start_web(project: Path, venv: Path, config: dict[str, str], log: Path) -> Dyno:
+    """The Procfile's web process, once it answers the router."""
+    web = start_dyno(project, venv, config, "web", log)
+    try:
+        wait_for("the web process to answer", lambda: request(web.url, "/health/")[0] > 0, 60)
+    except BaseException:
+        web.stop()
+        raise
+    return web
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def request(
+    url: str,
+    path: str,
+    data: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 15,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request as the router sends it (with its headers and a request id);
+    redirects are returned, not followed. Status 0: the connection failed."""
+    sent = {**ROUTER_HEADERS, "X-Request-ID": secrets.token_hex(8), **(headers or {})}
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    opener = urllib.request.build_opener(NoRedirects)
+    try:
+        with opener.open(
+            urllib.request.Request(url + path, data=body, headers=sent), timeout=timeout
+        ) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+    except OSError:
+        return 0, {}, b""
+
+
+def timed_request(url: str, path: str, timeout: float = 15) -> tuple[int, float]:
+    """A request's status and how long its answer took, in seconds."""
+    started = time.monotonic()
+    status, _, _ = request(url, path, timeout=timeout)
+    return status, time.monotonic() - started
+
+
+def web_workers(web: Dyno) -> set[int]:
+    """gunicorn's worker processes (bash exec'd gunicorn: the dyno's first process
+    is gunicorn's master)."""
+    return set(web.processes()) - {web.process.pid}
