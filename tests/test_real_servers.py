@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from . import servers
-from .conftest import generate_project
+from .conftest import generate_project, require_sasl_capable_pylibmc
 from .helpers import run
 
 ServerFactory = Callable[[], AbstractContextManager[servers.Server]]
@@ -104,7 +104,9 @@ def test_release_migrates_over_tls_and_the_server_refuses_plaintext(shell):
 
 
 @pytest.mark.parametrize("sasl", [False, True], ids=["memcache-servers", "memcachier-sasl"])
-def test_cache_round_trips_through_real_memcached(shell, sasl):
+def test_cache_round_trips_through_real_memcached(shell, sasl, project_venv):
+    if sasl:
+        require_sasl_capable_pylibmc(project_venv)
     with servers.memcached(sasl=sasl) as memcached:
         printed = shell.python(
             "from django.core.cache import caches; cache = caches['default']; "
@@ -113,7 +115,7 @@ def test_cache_round_trips_through_real_memcached(shell, sasl):
             **memcached.env,
         )
 
-    assert printed == "ForgivingPyLibMCCache hello"
+    assert printed == "SharedPyLibMCCache hello"
 
 
 def test_a_wrong_memcachier_password_is_a_miss_not_an_error(shell):

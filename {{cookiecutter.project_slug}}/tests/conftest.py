@@ -15,7 +15,8 @@ SETTINGS_PACKAGE = "{{ cookiecutter.project_slug }}.settings"
 # Variables the settings read; cleared so that each test states what it sets.
 SETTINGS_VARIABLES = (
     "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL",
-    "DATABASE_CONN_MAX_AGE", "MEMCACHIER_SERVERS", "MEMCACHIER_USERNAME",
+    "DATABASE_POOL_SIZE", "DATABASE_POOL_TIMEOUT", "DATABASE_CONNECTION_LIMIT", "WEB_CONCURRENCY",
+    "CACHE_CALL_TIMEOUT", "CACHE_RETRY_AFTER", "MEMCACHIER_SERVERS", "MEMCACHIER_USERNAME",
     "MEMCACHIER_PASSWORD", "MEMCACHE_SERVERS", "MEMCACHE_USERNAME", "MEMCACHE_PASSWORD",
     "CELERY_BROKER_URL", "REDIS_URL", "CLOUDAMQP_URL", "RABBITMQ_URL", "TIME_ZONE",
     "LOG_LEVEL", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
@@ -56,8 +57,11 @@ def load_settings(monkeypatch: pytest.MonkeyPatch) -> Callable[..., ModuleType]:
             monkeypatch.delenv(variable, raising=False)
         for variable, value in environment.items():
             monkeypatch.setenv(variable, value)
+        package = importlib.import_module(SETTINGS_PACKAGE)
         for module in [m for m in sys.modules if m.startswith(f"{SETTINGS_PACKAGE}.")]:
             monkeypatch.delitem(sys.modules, module)
+            # `from . import connections` reads the package's attribute, if any.
+            monkeypatch.delattr(package, module.rpartition(".")[2], raising=False)
         return importlib.import_module(f"{SETTINGS_PACKAGE}.{name}")
 
     return load

@@ -1,26 +1,93 @@
-"""While memcached is down, the cache misses instead of failing the request."""
+"""memcached: one stack of clients per process, and an outage costs one failed call.
 
+These run without a server (port 1 on loopback refuses every connection); the
+template's tests repeat them against a real memcached, hung and stopped.
+"""
+
+import threading
+
+import pylibmc
 import pytest
 
-from core.cache import ForgivingPyLibMCCache
+from core import cache as cache_module
+from core.cache import SharedPyLibMCCache
+
+UNREACHABLE = "127.0.0.1:1"
+
+
+def make_cache(location: str = UNREACHABLE, retry_after: float = 30) -> SharedPyLibMCCache:
+    return SharedPyLibMCCache(location, {"OPTIONS": {"binary": True, "retry_after": retry_after}})
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_state(monkeypatch):
+    """Each test starts as a new process would: no shared clients yet."""
+    monkeypatch.setattr(cache_module, "_shared", {})
 
 
 @pytest.fixture
-def cache_without_server():
-    # Port 1 on loopback: nothing listens there, so every connection is refused.
-    return ForgivingPyLibMCCache("127.0.0.1:1", {"OPTIONS": {"binary": True}})
+def clock(monkeypatch):
+    """The cache's clock, moved by hand: outage windows without waiting."""
+    now = {"seconds": 1000.0}
+    monkeypatch.setattr(cache_module, "monotonic", lambda: now["seconds"])
+    return now
 
 
-def test_reads_miss(cache_without_server):
-    assert cache_without_server.get("key") is None
-    assert cache_without_server.get("key", "fallback") == "fallback"
-    assert cache_without_server.get_many(["a", "b"]) == {}
+def test_reads_miss_and_writes_are_dropped_while_memcached_is_down():
+    cache = make_cache()
+
+    assert cache.get("key") is None
+    assert cache.get("key", "fallback") == "fallback"
+    assert cache.get_many(["a", "b"]) == {}
+    cache.set("key", "value")
+    assert cache.add("key", "value") is False
+    assert cache.set_many({"a": 1}) == ["a"]
+    assert cache.delete("key") is False
 
 
-def test_writes_are_dropped_and_reported_as_not_stored(cache_without_server, caplog):
-    cache_without_server.set("key", "value")
+def test_caches_of_different_threads_share_the_process_clients():
+    """Django makes a cache object per thread (per request under gevent)."""
+    made_in_threads = []
+    threads = [threading.Thread(target=lambda: made_in_threads.append(make_cache())) for _ in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
-    assert cache_without_server.add("key", "value") is False
-    assert cache_without_server.set_many({"a": 1}) == ["a"]
-    assert cache_without_server.delete("key") is False
-    assert "memcached set failed" in caplog.text
+    first, second = made_in_threads
+    assert first is not second
+    assert first._cache is second._cache
+
+
+def test_a_failure_makes_every_call_a_miss_without_trying_until_retry_after(
+    clock, monkeypatch, caplog
+):
+    cache = make_cache(retry_after=30)
+    tried = []
+    real_get = pylibmc.Client.get
+    monkeypatch.setattr(pylibmc.Client, "get", lambda *args: (tried.append(1), real_get(*args))[1])
+
+    assert cache.get("key") is None  # tries, fails: the outage begins
+    clock["seconds"] += 29
+    for _ in range(5):
+        assert cache.get("key") is None  # within the window: nothing tried
+    tried_during_outage = len(tried)
+    clock["seconds"] += 2
+    assert cache.get("key") is None  # 31 s on: tries again
+
+    assert (tried_during_outage, len(tried)) == (1, 2)
+    assert caplog.text.count("memcached failed") == 2  # once per outage, not per call
+    assert "for the next 30.0 s" in caplog.text
+
+
+def test_calls_under_way_together_borrow_different_clients_and_the_last_returned_is_reused():
+    """Threads (Celery's) may call at once; a gevent worker never does, so it keeps
+    reusing the one client it returned last: one connection per server."""
+    shared = make_cache()._cache
+
+    with shared._borrowed() as first, shared._borrowed() as second:
+        assert first is not second
+    with shared._borrowed() as again:
+        assert again is first  # returned last
+
+    assert shared.clients == 2

@@ -43,7 +43,7 @@ def test_a_stale_heartbeat_says_how_old_it_is(client):
 
 # Port 1 on loopback: nothing listens there, so every connection is refused at once.
 UNREACHABLE_MEMCACHED = {
-    "default": {"BACKEND": "core.cache.ForgivingPyLibMCCache", "LOCATION": ["127.0.0.1:1"]}
+    "default": {"BACKEND": "core.cache.SharedPyLibMCCache", "LOCATION": ["127.0.0.1:1"]}
 }
 
 

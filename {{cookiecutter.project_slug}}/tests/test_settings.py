@@ -23,7 +23,52 @@ def test_database_url_configures_postgres_with_tls_in_production(load_settings):
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert database["HOST"] == "db.example.com"
     assert database["OPTIONS"]["sslmode"] == "require"
-    assert database["CONN_HEALTH_CHECKS"] is True
+    assert database["OPTIONS"]["connect_timeout"] > 0
+
+
+def test_each_process_pools_its_postgres_connections_as_the_environment_says(load_settings):
+    prod = load_settings(
+        "prod",
+        DATABASE_URL="postgres://u:p@db.example.com:5432/site",
+        DATABASE_POOL_SIZE="6",
+        DATABASE_POOL_TIMEOUT="0.5",
+    )
+
+    database = prod.DATABASES["default"]
+    assert (database["OPTIONS"]["pool"]["max_size"], database["OPTIONS"]["pool"]["timeout"]) == (
+        6,
+        0.5,
+    )
+    assert database["CONN_MAX_AGE"] == 0, "Django refuses a pool with persistent connections"
+    assert prod.CELERY_WORKER_CONCURRENCY == 6, "a Celery thread per pooled connection"
+
+
+def test_sqlite_has_no_pool(load_settings):
+    local = load_settings("local", SECRET_KEY="local-key")
+
+    assert "pool" not in local.DATABASES["default"].get("OPTIONS", {})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DATABASE_POOL_SIZE", "0", "DATABASE_POOL_SIZE='0' must be at least 1"),
+        (
+            "DATABASE_POOL_TIMEOUT",
+            "soon",
+            "DATABASE_POOL_TIMEOUT='soon' is not a number of seconds",
+        ),
+        ("CACHE_CALL_TIMEOUT", "-1", "CACHE_CALL_TIMEOUT='-1' is not a number of seconds"),
+    ],
+)
+def test_a_bad_capacity_value_names_the_variable(load_settings, variable, value, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        load_settings(
+            "prod",
+            DATABASE_URL="postgres://u:p@db.example.com/site",
+            MEMCACHE_SERVERS="127.0.0.1:11211",
+            **{variable: value},
+        )
 
 
 def test_memcachier_credentials_configure_pylibmc_with_sasl(load_settings):
@@ -35,10 +80,21 @@ def test_memcachier_credentials_configure_pylibmc_with_sasl(load_settings):
     )
 
     cache = base.CACHES["default"]
-    assert cache["BACKEND"] == "core.cache.ForgivingPyLibMCCache"
+    assert cache["BACKEND"] == "core.cache.SharedPyLibMCCache"
     assert cache["LOCATION"] == ["mc1.example.com:11211", "mc2.example.com:11211"]
     assert cache["OPTIONS"]["binary"] is True
     assert (cache["OPTIONS"]["username"], cache["OPTIONS"]["password"]) == ("user", "secret")
+
+
+def test_a_hung_memcached_costs_each_process_one_bounded_call_per_period(load_settings):
+    base = load_settings(
+        "base", MEMCACHE_SERVERS="127.0.0.1:11211", CACHE_CALL_TIMEOUT="0.05", CACHE_RETRY_AFTER="2"
+    )
+
+    options = base.CACHES["default"]["OPTIONS"]
+    assert options["behaviors"]["_poll_timeout"] == 50  # milliseconds
+    assert options["retry_after"] == 2
+    assert options["behaviors"]["dead_timeout"] == 2, "libmemcached must retry when we do"
 
 
 def test_plain_memcache_servers_are_the_fallback(load_settings):

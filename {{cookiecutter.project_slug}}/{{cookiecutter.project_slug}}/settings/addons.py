@@ -3,12 +3,14 @@
 Each falls back to something that needs no server, so a fresh checkout runs as is.
 """
 
-import os
-from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
-from .environment import env_int, env_list, env_str
+from . import connections
+from .environment import env_list, env_seconds, env_str
+
+POSTGRESQL = "django.db.backends.postgresql"
 
 
 def database_from_env(default_url: str | None = None, *, require_ssl: bool = False) -> dict:
@@ -20,15 +22,36 @@ def database_from_env(default_url: str | None = None, *, require_ssl: bool = Fal
     url = env_str("DATABASE_URL", default_url or "")
     if not url:
         return {}
-    return dj_database_url.parse(
-        url,
-        # gevent runs each request in its own greenlet, and Django keeps one
-        # connection per greenlet: persistent connections would pile up past the
-        # plan's connection limit. Close each connection when its request ends.
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
-        conn_health_checks=True,
-        ssl_require=require_ssl,
-    )
+    # Connections are closed when a request or task ends: with PostgreSQL that
+    # returns them to the pool; SQLite opens a file, which costs nothing.
+    database = dj_database_url.parse(url, conn_max_age=0, ssl_require=require_ssl)
+    if database["ENGINE"] == POSTGRESQL:
+        database.setdefault("OPTIONS", {}).update(postgresql_options())
+    return database
+
+
+def postgresql_options() -> dict[str, Any]:
+    """A pool per process (see connections.py), and a bounded wait for a server.
+
+    The pool does not test a connection before handing it out (that would be a
+    round trip per request): after a database restart the first request to meet
+    a dead connection gets a 503, and core/middleware.py then has the pool test
+    and replace its other idle connections at once.
+    """
+    return {
+        # Seconds to wait for the server to accept a new connection.
+        "connect_timeout": 5,
+        "pool": {
+            "min_size": 1,
+            "max_size": connections.POOL_SIZE,
+            "timeout": connections.POOL_TIMEOUT,
+            # While the server is away, the pool retries connecting after 1, 2,
+            # 4 ... s, and gives up after this many seconds; the next request then
+            # starts over at once. Short, so that the site answers within seconds
+            # of the server's return, not after the next long backoff.
+            "reconnect_timeout": 5,
+        },
+    }
 
 
 MEMCACHED_ADDONS = (
@@ -47,41 +70,36 @@ def cache_from_env() -> dict:
     return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 
-# Where Debian and Ubuntu (and so Heroku's stacks) keep the SASL mechanisms.
-SASL_PLUGIN_FOLDERS = [Path(f"/usr/lib/{arch}-linux-gnu/sasl2") for arch in ("x86_64", "aarch64")]
-
-
 def memcached_cache(servers: list[str], username: str, password: str) -> dict:
-    plugins = next((folder for folder in SASL_PLUGIN_FOLDERS if folder.is_dir()), None)
-    if username and plugins and "SASL_PATH" not in os.environ:
-        # pylibmc's wheel looks for SASL plugins where CentOS keeps them, so it
-        # cannot log in anywhere else unless told (pylibmc issue #289). The cache
-        # imports pylibmc only after the settings, so this is early enough.
-        os.environ["SASL_PATH"] = str(plugins)
-    options: dict = {
+    # A call to a hung server blocks a whole gevent worker (pylibmc's C calls
+    # never yield), for at most this long; then the process leaves memcached
+    # alone for CACHE_RETRY_AFTER seconds (see core/cache.py).
+    call_timeout_ms = round(1000 * env_seconds("CACHE_CALL_TIMEOUT", 0.2))
+    retry_after = env_seconds("CACHE_RETRY_AFTER", 30)
+    options: dict[str, Any] = {
         # SASL authentication, which MemCachier requires, needs the binary protocol.
         "binary": True,
         "behaviors": {
             "tcp_nodelay": True,
-            # Consistent hashing: adding a server moves few keys.
+            # Consistent hashing: adding or losing a server moves few keys.
             "ketama": True,
-            # Give up on a slow or dead server quickly (milliseconds, microseconds
-            # for send/receive): a cache miss is cheaper than a hung request.
-            "connect_timeout": 2000,
-            "send_timeout": 750_000,
-            "receive_timeout": 750_000,
-            "_poll_timeout": 2000,
-            # Skip a failed server for a while instead of retrying it on every call.
+            # What bounds a call to a server that accepts connections and never
+            # answers (measured: the send/receive timeouts do not).
+            "_poll_timeout": call_timeout_ms,
+            # What bounds a connection the server's kernel cannot even accept.
+            "connect_timeout": call_timeout_ms,
+            # One failure takes a server out (its keys go to the others) until
+            # dead_timeout has passed. libmemcached counts whole seconds.
             "remove_failed": 1,
-            "retry_timeout": 2,
-            "dead_timeout": 30,
+            "dead_timeout": max(1, round(retry_after)),
         },
+        "retry_after": retry_after,
     }
     if username:
         options.update(username=username, password=password)
     return {
-        # PyLibMCCache, but an unreachable server is a miss, not a failed request.
-        "BACKEND": "core.cache.ForgivingPyLibMCCache",
+        # One stack of clients per process, and an outage is a miss, not an error.
+        "BACKEND": "core.cache.SharedPyLibMCCache",
         "LOCATION": servers,
         "OPTIONS": options,
     }

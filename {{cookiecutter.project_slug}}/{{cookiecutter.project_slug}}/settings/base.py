@@ -9,9 +9,10 @@ from pathlib import Path
 
 from celery.schedules import crontab
 
+from . import connections
 from .addons import cache_from_env
 from .broker import BROKER_VARIABLES, broker_from_env  # noqa: F401 (a setting too)
-from .environment import env_int, env_str
+from .environment import env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -28,7 +29,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "{{ cookiecutter.timezone }}")
-USE_I18N = True
+# The site speaks one language. With translations on, Django looks up the active
+# language on every date, plural and URL it renders, through a lock that gevent
+# makes slow: about a tenth of the home page's CPU (benchmarks/web_load.py).
+# Turn it on when you translate the site.
+USE_I18N = False
 USE_TZ = True
 
 # APPS
@@ -51,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A database that cannot serve now answers 503 with Retry-After, not 500.
+    "core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 TEMPLATES = [
@@ -106,10 +113,12 @@ CELERY_TIMEZONE = TIME_ZONE
 # Tasks must therefore be safe to run twice (core/tasks.py's are), and should
 # finish well within 30 s: split longer work into several tasks.
 # (Threads cannot be killed, so Celery's time limits do not apply to them.)
+# Prefork would also close the whole database pool after every task.
 # Set CELERY_WORKER_POOL to change it: celery's `--pool prefork` cannot, since
 # Celery takes prefork on its command line for "not given".
 CELERY_WORKER_POOL = env_str("CELERY_WORKER_POOL", "threads")
-CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 4)
+# As many threads as the process's database pool has connections (connections.py).
+CELERY_WORKER_CONCURRENCY = connections.WORKER_THREADS
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Each worker takes one task at a time, so a long task never holds others back

@@ -4,6 +4,7 @@ Every deploy-specific value enters the settings through these functions, so a ba
 value fails with a message that names the variable and what it may be.
 """
 
+import math
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -30,14 +31,31 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use one of {allowed}.")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = env_str(name)
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
+    return value
+
+
+def env_seconds(name: str, default: float) -> float:
+    """A duration in seconds, fractions allowed (0.5); never negative."""
+    raw = env_str(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not (math.isfinite(value) and value >= 0):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number of seconds (e.g. 5 or 0.5).")
+    return value
 
 
 def env_list(name: str, default: tuple[str, ...] = ()) -> list[str]:

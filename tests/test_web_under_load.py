@@ -1,0 +1,235 @@
+"""The web process on real servers, under the concurrency and faults of production.
+
+PostgreSQL is TLS-only and allows 20 connections, as Heroku Postgres Essential-0
+does; memcached and Redis are real too. The web process is the Procfile's web
+command with production settings, started afresh by each test with the
+environment the test is about.
+"""
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from . import heroku, servers
+from .conftest import generate_project
+from .helpers import free_port, wait_for
+
+# Heroku Postgres Essential-0.
+MAX_CONNECTIONS = 20
+# A database away this long (a maintenance restart, a failover) ...
+OUTAGE_SECONDS = 8
+# ... is answering again within this: while it is away, the pool's attempts
+# to reconnect back off (1, 2, 4 s ...) but start over every 5 s, so the next
+# one comes at most 2 s after its return. With the pool's default (backing
+# off for 5 minutes), the next attempt after an 8 s outage comes some 7 s late.
+RECOVERY_DEADLINE_SECONDS = 4
+
+
+@dataclass
+class Stack:
+    """A released project and the servers its add-ons would be."""
+
+    project: Path
+    venv: Path
+    config: dict[str, str]
+    database: servers.Server
+    cache: servers.Server
+    logs: Path
+
+    def query(self, sql: str) -> list[tuple]:
+        with psycopg.connect(self.database.env["DATABASE_URL"], sslmode="require") as connection:
+            return connection.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, production_venv: Path) -> Iterator[Stack]:
+    tmp_path = tmp_path_factory.mktemp("under-load")
+    with ExitStack() as running:
+        database = running.enter_context(
+            servers.postgres(tls=True, max_connections=MAX_CONNECTIONS)
+        )
+        # Plain memcached: the tests read its own counters over its text protocol.
+        cache = running.enter_context(servers.memcached(sasl=False))
+        broker = running.enter_context(servers.redis(tls=False))
+        project = generate_project(tmp_path)
+        heroku.build(project, production_venv)
+        config = heroku.heroku_config(database, cache, broker)
+        heroku.release(project, production_venv, config)
+        yield Stack(project, production_venv, config, database, cache, tmp_path)
+
+
+@pytest.fixture
+def start_web(stack: Stack) -> Iterator[Callable[..., heroku.Dyno]]:
+    """Start the web process with these config vars on top; stopped after the test."""
+    started: list[heroku.Dyno] = []
+
+    def start(**config: str) -> heroku.Dyno:
+        config = {**stack.config, "PORT": str(free_port()), **config}
+        log = stack.logs / f"web-{len(started)}-{time.monotonic_ns()}.log"
+        started.append(heroku.start_web(stack.project, stack.venv, config, log))
+        return started[-1]
+
+    yield start
+    for web in started:
+        web.stop()
+
+
+def all_at_once(count: int, call: Callable[[], object]) -> list:
+    """`count` calls started together, each in its own thread; their results."""
+    gate = threading.Barrier(count)
+
+    def together() -> object:
+        gate.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(lambda _: together(), range(count)))
+
+
+@contextmanager
+def highest(sample: Callable[[], int], every_seconds: float = 0.01) -> Iterator[list[int]]:
+    """Sample a number in the background for the duration of the block; the
+    list holds the highest value seen once the block ends."""
+    seen = [sample()]
+    done = threading.Event()
+
+    def keep_sampling() -> None:
+        while not done.wait(every_seconds):
+            seen[0] = max(seen[0], sample())
+
+    sampler = threading.Thread(target=keep_sampling)
+    sampler.start()
+    try:
+        yield seen
+    finally:
+        done.set()
+        sampler.join()
+
+
+# DATABASE
+# ------------------------------------------------------------------------------
+def test_300_requests_at_once_share_the_20_connections_without_an_error(stack, start_web):
+    web = start_web()  # the defaults: 2 processes, a pool of 4 each
+    with psycopg.connect(stack.database.env["DATABASE_URL"], sslmode="require") as watcher:
+
+        def connections() -> int:
+            row = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                "AND pid <> pg_backend_pid()"
+            ).fetchone()
+            return row[0]
+
+        with highest(connections) as peak:
+            statuses = all_at_once(300, lambda: heroku.request(web.url, "/", timeout=30)[0])
+
+    assert statuses.count(200) == 300, f"not all 200: {sorted(set(statuses))}"
+    assert peak[0] <= 2 * 4, f"{peak[0]} connections for 2 processes with pools of 4"
+
+
+def test_an_exhausted_pool_answers_503_to_retry_with_one_log_line(stack, start_web):
+    web = start_web(WEB_CONCURRENCY="1", DATABASE_POOL_SIZE="1", DATABASE_POOL_TIMEOUT="0.5")
+    with psycopg.connect(stack.database.env["DATABASE_URL"], sslmode="require") as locker:
+        # The home page's first query waits for this lock, holding the pool's
+        # only connection, until the lock is let go.
+        locker.execute("LOCK TABLE core_ping IN ACCESS EXCLUSIVE MODE")
+        with ThreadPoolExecutor(max_workers=1) as background:
+            first = background.submit(heroku.request, web.url, "/", timeout=30)
+            wait_for(
+                "the first request to wait for the lock",
+                lambda: stack.query("SELECT count(*) FROM pg_locks WHERE NOT granted")[0][0],
+                10,
+            )
+            status, headers, body = heroku.request(web.url, "/")
+            locker.rollback()  # lets go of the lock
+            first_status = first.result()[0]
+
+    assert (status, headers.get("Retry-After")) == (503, "5")
+    assert b"try again" in body
+    assert first_status == 200, "the request holding the connection still completes"
+    assert web.output().count("503 for GET /: database unavailable") == 1
+    assert "Traceback" not in web.output()
+
+
+def test_the_site_comes_back_after_the_database_restarts_without_restarting_itself(
+    stack, start_web
+):
+    web = start_web(DATABASE_POOL_TIMEOUT="1")
+    # Every pooled connection in use once, so each process holds several.
+    assert set(all_at_once(40, lambda: heroku.request(web.url, "/")[0])) == {200}
+    workers = heroku.web_workers(web)
+    answers: list[int] = []
+
+    with stack.database.down():
+        deadline = time.monotonic() + OUTAGE_SECONDS
+        while time.monotonic() < deadline:
+            answers.append(heroku.request(web.url, "/")[0])
+    back = time.monotonic()
+    wait_for(
+        "40 requests at once to be answered again",
+        lambda: set(all_at_once(40, lambda: heroku.request(web.url, "/")[0])) == {200},
+        RECOVERY_DEADLINE_SECONDS,
+    )
+    recovered_after = time.monotonic() - back
+
+    assert set(answers) <= {200, 503}, f"answers while away: {sorted(set(answers))}"
+    assert heroku.web_workers(web) == workers, "a web process was restarted"
+    print(f"answered again {recovered_after:.1f} s after the database's return")
+
+
+def test_a_web_process_with_a_busy_pool_stops_cleanly_on_sigterm(stack, start_web):
+    web = start_web()
+    assert set(all_at_once(40, lambda: heroku.request(web.url, "/")[0])) == {200}
+
+    web.stop()
+
+    assert web.process.returncode == 0
+    assert "Traceback" not in web.output()
+
+
+# MEMCACHED
+# ------------------------------------------------------------------------------
+def memcached_stat(port: int, name: str) -> int:
+    with socket.create_connection((servers.HOST, port), timeout=5) as connection:
+        connection.sendall(b"stats\r\n")
+        reply = b""
+        while not reply.endswith(b"END\r\n"):
+            reply += connection.recv(65536)
+    line = next(line for line in reply.decode().splitlines() if line.startswith(f"STAT {name} "))
+    return int(line.split()[2])
+
+
+def test_memcached_sees_one_connection_per_web_process_while_50_clients_use_it(stack, start_web):
+    web = start_web()  # /health/ reads and writes the cache on every hit
+    before = memcached_stat(stack.cache.port, "curr_connections")
+
+    with highest(lambda: memcached_stat(stack.cache.port, "curr_connections")) as peak:
+        all_at_once(50, lambda: [heroku.request(web.url, "/health/") for _ in range(5)])
+
+    # The sampler's own connection is open in `before` and in each sample.
+    assert peak[0] - before <= 2, f"{peak[0] - before} connections for 2 web processes"
+
+
+def test_a_hung_memcached_delays_one_request_per_process_by_the_call_timeout(stack, start_web):
+    call_timeout = 0.2
+    web = start_web(CACHE_CALL_TIMEOUT=str(call_timeout))
+    all_at_once(4, lambda: heroku.request(web.url, "/health/"))  # each process has connected
+
+    stack.cache.pause()
+    try:
+        timings = [heroku.timed_request(web.url, "/health/") for _ in range(20)]
+    finally:
+        stack.cache.resume()
+
+    slow = [seconds for _, seconds in timings if seconds > call_timeout / 2]
+    assert len(slow) <= 2, f"{len(slow)} slow requests, not one per process: {timings}"
+    assert max(seconds for _, seconds in timings) < call_timeout + 1
+    assert all(status in (200, 503) for status, _ in timings)
+    assert web.output().count("memcached failed") <= 2, "one warning per process and outage"

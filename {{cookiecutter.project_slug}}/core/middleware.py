@@ -1,0 +1,54 @@
+"""When the database cannot serve a request now, say so: 503 and Retry-After.
+
+A view meets django.db.OperationalError when every pooled connection stayed busy
+for DATABASE_POOL_TIMEOUT, when PostgreSQL is restarting or refuses connections,
+or when a query's connection broke (InterfaceError once it is closed). None of
+that is a bug in the page: the visitor gets "try again in a moment" with
+Retry-After instead of a 500, and the log gets one line instead of a traceback.
+"""
+
+import logging
+from collections.abc import Callable
+
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger(__name__)
+
+# Long enough for a pool to free up or a restarted database to come back.
+RETRY_AFTER_SECONDS = 5
+BUSY_PAGE = (
+    "<!doctype html><title>Busy</title>"
+    "<h1>Busy</h1><p>The site cannot reach its database just now. "
+    "Please try again in a few seconds.</p>"
+)
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, error: Exception) -> HttpResponse | None:
+        if not isinstance(error, OperationalError | InterfaceError):
+            return None
+        logger.warning(
+            "503 for %s %s: database unavailable: %s", request.method, request.path, error
+        )
+        replace_broken_connections()
+        response = HttpResponse(BUSY_PAGE, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        # The line above says why; Django would log the 503 a second time.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+        return response
+
+
+def replace_broken_connections() -> None:
+    """A restart of the database breaks every idle connection of the pool at once:
+    have the pool test them now (a round trip each) and replace the broken ones,
+    so that only the request that found the first one pays for it."""
+    pool = getattr(connection, "pool", None)  # PostgreSQL's, when pooling is on
+    if pool is not None:
+        pool.check()

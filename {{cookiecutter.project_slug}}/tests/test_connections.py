@@ -1,0 +1,61 @@
+"""The connection budget: the default formation fits Heroku Postgres Essential-0,
+and Django's checks (migrate runs them in the release phase) warn when it no
+longer fits."""
+
+import pytest
+from django.core.management import call_command
+
+from core.checks import connection_budget
+
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+
+
+@pytest.fixture
+def budget(load_settings):
+    """The budget module as the environment of each test sets it."""
+    return lambda **environment: load_settings("connections", **environment)
+
+
+@pytest.fixture
+def on_postgres(settings):
+    """The check only concerns PostgreSQL; the tests run on SQLite. (Django warns
+    that overriding DATABASES is risky: no connection is made here.)"""
+    default = {**settings.DATABASES["default"], "ENGINE": "django.db.backends.postgresql"}
+    settings.DATABASES = {**settings.DATABASES, "default": default}
+
+
+def test_the_default_formation_fits_essential_0s_20_connections(budget):
+    connections = budget()
+
+    assert connections.PLAN_LIMIT == 20
+    assert connections.connections_needed() <= connections.usable_connections() == 17
+
+
+@pytest.mark.usefixtures("on_postgres")
+def test_more_web_processes_on_a_bigger_dyno_are_reported(budget, monkeypatch):
+    # Heroku raises WEB_CONCURRENCY on bigger dynos; each process brings its pool.
+    monkeypatch.setattr("core.checks.connections", budget(WEB_CONCURRENCY="8"))
+
+    (warning,) = connection_budget()
+
+    assert warning.id == "core.W001"
+    assert "may hold 38 connections" in warning.msg
+    assert "DATABASE_CONNECTION_LIMIT=20 leaves 17" in warning.msg
+    assert "DATABASE_POOL_SIZE" in warning.hint and "WEB_CONCURRENCY" in warning.hint
+
+
+@pytest.mark.usefixtures("on_postgres")
+def test_a_plan_with_room_for_them_is_not_reported(budget, monkeypatch):
+    roomy = budget(WEB_CONCURRENCY="8", DATABASE_CONNECTION_LIMIT="120")
+    monkeypatch.setattr("core.checks.connections", roomy)
+
+    assert connection_budget() == []
+
+
+@pytest.mark.usefixtures("on_postgres")
+def test_manage_py_check_prints_the_warning(budget, monkeypatch, capsys):
+    monkeypatch.setattr("core.checks.connections", budget(DATABASE_POOL_SIZE="10"))
+
+    call_command("check")
+
+    assert "core.W001" in capsys.readouterr().err
