@@ -46,3 +46,4 @@ clean:
 bench: $(VENV)/installed
 	$(VENV)/bin/python benchmarks/celery_shutdown.py
 	$(VENV)/bin/python benchmarks/memcached_clients.py
+	$(VENV)/bin/python benchmarks/web_load.py
