@@ -97,7 +97,7 @@ def measure(pool: str, scratch: Path, venv: Path) -> dict:
     path = f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"
     env = {**os.environ, **env_file, "PATH": path, "CELERY_WORKER_POOL": pool}
     log = project / "worker.log"
-    command = ["celery", "--app", "my_site", "worker", "--loglevel", "INFO"]
+    command = ["celery", "--app", "config", "worker", "--loglevel", "INFO"]
     command += ["--concurrency", str(TASKS)]
     with log.open("w") as output:
         worker = subprocess.Popen(

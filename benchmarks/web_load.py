@@ -212,7 +212,7 @@ def shell(project: Path, venv: Path, config: dict[str, str], code: str) -> None:
 def generated_project(scratch: Path, venv: Path, config: dict[str, str], slow_url: str) -> Path:
     project = generate_project(scratch)
     (project / "bench_views.py").write_text(BENCH_VIEWS.replace("SLOW_URL", repr(slow_url)))
-    with (project / "my_site" / "urls.py").open("a") as urls:
+    with (project / "config" / "urls.py").open("a") as urls:
         urls.write(BENCH_URLS)
     heroku.build(project, venv)
     heroku.release(project, venv, config)

@@ -25,7 +25,7 @@ ANSWERS: dict[str, str] = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 PROJECT = Path.cwd()
 SLUG = ANSWERS["project_slug"]
-SETTINGS = PROJECT / SLUG / "settings"
+SETTINGS = PROJECT / "config" / "settings"
 BROKERS = ("redis", "rabbitmq")
 PROCESS_TYPES = ("release", "web", "scheduler", "worker")
 # Text cookiecutter should have replaced: a Jinja tag that mentions cookiecutter.
@@ -163,7 +163,7 @@ FULL_CHECKS = (
     (("ruff", "format", "--check", "."), {}),
     (
         ("python", "manage.py", "check", "--fail-level", "WARNING"),
-        {"DJANGO_SETTINGS_MODULE": f"{SLUG}.settings.local", "SECRET_KEY": "checks-only"},
+        {"DJANGO_SETTINGS_MODULE": "config.settings.local", "SECRET_KEY": "checks-only"},
     ),
     (("pytest", "--quiet", "-p", "no:cacheprovider"), {}),
 )

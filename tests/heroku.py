@@ -32,7 +32,7 @@ def procfile(project: Path) -> dict[str, str]:
 def heroku_config(database: servers.Server, *add_ons: servers.Server, **overrides: str) -> dict:
     """The config vars of a Heroku app with these add-ons."""
     config = {
-        "DJANGO_SETTINGS_MODULE": "my_site.settings.prod",
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "PORT": str(free_port()),
@@ -57,7 +57,7 @@ def build(project: Path, venv: Path) -> None:
     """The buildpack's part: .env is gitignored, so Heroku never sees it, and
     collectstatic runs with no secret and no database."""
     (project / ".env").unlink(missing_ok=True)
-    env = {**dyno_environment(venv, project), "DJANGO_SETTINGS_MODULE": "my_site.settings.prod"}
+    env = {**dyno_environment(venv, project), "DJANGO_SETTINGS_MODULE": "config.settings.prod"}
     run(["python", "manage.py", "collectstatic", "--noinput"], cwd=project, env=env)
 
 

@@ -76,7 +76,7 @@ def test_django_templates_reach_the_output_unrendered(cookies):
 )
 def test_only_the_chosen_broker_is_kept(cookies, broker, variable, addon, other):
     project = cookies.bake(extra_context={"celery_broker": broker}).project_path
-    settings = project / "my_site" / "settings"
+    settings = project / "config" / "settings"
 
     assert variable in (settings / "broker.py").read_text()
     assert list(settings.glob("broker_*.py")) == []
@@ -122,7 +122,6 @@ def test_project_passes_its_quality_gates(cookies, venv_env, answers):
     """Lint, Django's checks (local, and production with zero warnings), and the
     project's own test suite, run in the shared virtualenv."""
     project = cookies.bake(extra_context=answers).project_path
-    slug = answers.get("project_slug", "my_site")
     local_env = {**venv_env, **read_env(project / ".env")}
     # The project's own idea of a realistic production environment.
     production = runpy.run_path(str(project / "tests" / "conftest.py"))["PRODUCTION_ENVIRONMENT"]
@@ -131,7 +130,7 @@ def test_project_passes_its_quality_gates(cookies, venv_env, answers):
     run(["ruff", "format", "--check", "."], cwd=project, env=venv_env)
     run(["python", "manage.py", "check", "--fail-level", "WARNING"], cwd=project, env=local_env)
     # gunicorn loads its config file and the WSGI app, and exits.
-    gunicorn = ["gunicorn", "--check-config", "--config", "gunicorn.conf.py", f"{slug}.wsgi"]
+    gunicorn = ["gunicorn", "--check-config", "--config", "gunicorn.conf.py", "config.wsgi"]
     run(gunicorn, cwd=project, env=local_env)
     deploy = run(
         ["python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -140,7 +139,7 @@ def test_project_passes_its_quality_gates(cookies, venv_env, answers):
     )
     tests = run(["pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=venv_env)
 
-    assert production["DJANGO_SETTINGS_MODULE"] == f"{slug}.settings.prod"
+    assert production["DJANGO_SETTINGS_MODULE"] == "config.settings.prod"
     assert "System check identified no issues" in deploy.stdout
     assert " passed" in tests.stdout
     assert "failed" not in tests.stdout

@@ -57,7 +57,7 @@ def template_with(tmp_path: Path) -> Callable[[Callable[[Path], None]], Path]:
     [
         (add_syntax_error, "core/broken.py:1: "),
         (drop_worker_process, "Procfile: no 'worker' process"),
-        (point_web_at_a_missing_module, "Procfile: 'web' needs my_site/missing_wsgi.py"),
+        (point_web_at_a_missing_module, "Procfile: 'web' needs config/missing_wsgi.py"),
         (break_app_json, "app.json: Expecting value"),
         (leave_a_tag_unrendered, "NOTES.md:1: unrendered"),
     ],

@@ -46,7 +46,7 @@ def production_shell(broker: str, output_dir: Path, venv: Path) -> ProductionShe
     env = {
         "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
         "HOME": str(project),
-        "DJANGO_SETTINGS_MODULE": f"{project.name}.settings.prod",
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         # Placeholders that pass the start-up check; each test sets the real one it uses.

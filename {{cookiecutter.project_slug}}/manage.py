@@ -11,11 +11,11 @@ BUILD_COMMANDS = frozenset({"collectstatic"})
 
 def main() -> None:
     # Unset means production: Heroku's config and your .env name the module explicitly.
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{{ cookiecutter.project_slug }}.settings.prod")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    from {{ cookiecutter.project_slug }}.startup import refuse_to_start_if_misconfigured
+    from config.startup import refuse_to_start_if_misconfigured
 
     try:
         if sys.argv[1:2] and sys.argv[1] not in BUILD_COMMANDS:

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core import checks
 
-from {{ cookiecutter.project_slug }}.settings import connections
+from config.settings import connections
 
 
 @checks.register(checks.Tags.database)

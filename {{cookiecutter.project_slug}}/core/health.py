@@ -9,7 +9,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
 
-from {{ cookiecutter.project_slug }}.celery import app
+from config.celery import app
 
 from .models import PeriodicRun
 from .tasks import HEARTBEAT_PERIOD

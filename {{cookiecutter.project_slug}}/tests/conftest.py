@@ -10,7 +10,7 @@ from types import ModuleType
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-SETTINGS_PACKAGE = "{{ cookiecutter.project_slug }}.settings"
+SETTINGS_PACKAGE = "config.settings"
 
 # Variables the settings read; cleared so that each test states what it sets.
 SETTINGS_VARIABLES = (

@@ -58,7 +58,7 @@ def test_unreachable_cache_is_a_miss_and_reported(client, settings):
 
 
 def test_unreachable_broker_is_reported_without_its_address(client, monkeypatch, caplog):
-    from {{ cookiecutter.project_slug }}.celery import app
+    from config.celery import app
 
     monkeypatch.setattr(app.conf, "broker_url", "amqp://guest:guest@127.0.0.1:1//")
     monkeypatch.setattr(app, "_pool", None)  # Celery's connection pool, rebuilt for it

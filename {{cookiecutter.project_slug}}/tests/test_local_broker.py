@@ -10,7 +10,7 @@ from queue import Empty
 
 from kombu import Connection
 
-PACKAGE = "{{ cookiecutter.project_slug }}"
+PACKAGE = "config"
 WRITERS, READERS, MESSAGES_EACH = 4, 3, 250
 DEADLINE_SECONDS = 60
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-PACKAGE = "{{ cookiecutter.project_slug }}"
+PACKAGE = "config"
 
 
 def test_local_runs_on_embedded_defaults(load_settings):

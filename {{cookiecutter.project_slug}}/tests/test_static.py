@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
 
-from {{ cookiecutter.project_slug }}.wsgi import serve_static_files
+from config.wsgi import serve_static_files
 
 MANIFEST_STORAGE = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 

@@ -7,7 +7,7 @@ from celery import Celery, signals
 from .startup import UnsafeEnvironment, refuse_to_start_if_misconfigured
 
 # Unset means production: Heroku's config and your .env name the module explicitly.
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{{ cookiecutter.project_slug }}.settings.prod")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
 
 app = Celery("{{ cookiecutter.project_slug }}")
 # Every Django setting named CELERY_* configures Celery (see settings/base.py).

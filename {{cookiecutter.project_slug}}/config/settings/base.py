@@ -21,8 +21,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS: list[str] = []
-ROOT_URLCONF = "{{ cookiecutter.project_slug }}.urls"
-WSGI_APPLICATION = "{{ cookiecutter.project_slug }}.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # I18N
@@ -95,7 +95,7 @@ STATIC_ROOT = str(BASE_DIR / "staticfiles")
 # ------------------------------------------------------------------------------
 CACHES = {"default": cache_from_env()}
 
-# CELERY (read by {{ cookiecutter.project_slug }}/celery.py: every CELERY_* setting)
+# CELERY (read by config/celery.py: every CELERY_* setting)
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # ------------------------------------------------------------------------------
 # BROKER_VARIABLES, imported above, is a setting too: the production check

@@ -19,7 +19,7 @@ DATABASES = {"default": database_from_env(f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 if not CELERY_BROKER_URL:
     broker_folder = BASE_DIR / ".broker"
     CELERY_BROKER_URL = "filesystem://localhost/"
-    CELERY_BROKER_TRANSPORT = "{{ cookiecutter.project_slug }}.local_broker:Transport"
+    CELERY_BROKER_TRANSPORT = "config.local_broker:Transport"
     # Remote control (celery inspect) leaves files behind on this transport.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -12,7 +12,7 @@ from django.core.wsgi import get_wsgi_application
 from .startup import refuse_to_start_if_misconfigured
 
 # Unset means production: Heroku's config and your .env name the module explicitly.
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{{ cookiecutter.project_slug }}.settings.prod")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
 
 # ManifestStaticFilesStorage (prod settings) puts a hash of the content in each name.
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.\w+$")
