@@ -7,8 +7,6 @@ import subprocess
 import time
 from pathlib import Path
 
-from .helpers import wait_for
-
 # Heroku sends SIGKILL this many seconds after SIGTERM.
 SHUTDOWN_WINDOW = 30
 
@@ -72,5 +70,16 @@ def seconds_to_stop_on_sigterm(group: int) -> float:
     until none of it runs (the test fails past Heroku's window)."""
     started = time.monotonic()
     os.killpg(group, signal.SIGTERM)
-    wait_for("every process to exit", lambda: not live_processes_in_group(group), SHUTDOWN_WINDOW)
+    deadline = started + SHUTDOWN_WINDOW
+    while live_processes_in_group(group) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    still_running = [command_line(pid) for pid in live_processes_in_group(group)]
+    assert not still_running, f"still running {SHUTDOWN_WINDOW} s after SIGTERM: {still_running}"
     return time.monotonic() - started
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return f"pid {pid} (gone)"
