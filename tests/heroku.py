@@ -2,7 +2,9 @@
 vars, the release phase, a dyno running a Procfile command, and the router's
 requests. Shared by every test that runs a project on real servers."""
 
+import json
 import os
+import re
 import secrets
 import subprocess
 import time
@@ -160,3 +162,31 @@ def web_workers(web: Dyno) -> set[int]:
     """gunicorn's worker processes (bash exec'd gunicorn: the dyno's first process
     is gunicorn's master)."""
     return set(web.processes()) - {web.process.pid}
+
+
+class Visitor:
+    """A browser's part: it keeps the CSRF cookie and token the home page gave it,
+    and presses "Ping the workers"."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        status, headers, home = request(url, "/")
+        assert status == 200, f"home page answered {status}"
+        cookie = re.search(r"csrftoken=([^;]+)", headers["Set-Cookie"]).group(1)
+        self.token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', home).group(1)
+        self.headers = {"Cookie": f"csrftoken={cookie}", "Origin": url.replace("http:", "https:")}
+
+    def ping(self, timeout: float = 30) -> tuple[int, int | None, float]:
+        """Press the button: the answer's status, the new ping's id, and the seconds it took."""
+        started = time.monotonic()
+        status, headers, _ = request(
+            self.url, "/pings/", {"csrfmiddlewaretoken": self.token.decode()}, self.headers, timeout
+        )
+        took = time.monotonic() - started
+        found = re.search(r"\?ping=(\d+)$", headers.get("Location", ""))
+        return status, int(found.group(1)) if found else None, took
+
+    def answered_by(self, ping_id: int) -> str:
+        """Who answered the ping, as the site reports it ("" while it waits)."""
+        status, _, body = request(self.url, f"/pings/{ping_id}/")
+        return json.loads(body)["answered_by"] if status == 200 else ""

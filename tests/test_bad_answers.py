@@ -1,9 +1,13 @@
 """Every bad answer stops generation in the pre-generation hook, with a message that
 names the field, the value and the rule, and leaves nothing on disk."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from .helpers import TEMPLATE_DIR
 
 # (field, bad value, what the message must say)
 BAD_ANSWERS = [
@@ -62,3 +66,33 @@ def test_all_bad_answers_are_reported_at_once(cookies, capfd):
     errors = capfd.readouterr().err
     assert "ERROR: author_email:" in errors
     assert "ERROR: celery_broker:" in errors
+
+
+# A few of the above, through the command line a user types.
+COMMAND_LINE_CASES = [
+    answer for answer in BAD_ANSWERS if answer[:2] in {
+        ("celery_broker", "kafka"), ("timezone", "Mars/Olympus_Mons"), ("author_email", "a@b"),
+    }
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "rule"),
+    COMMAND_LINE_CASES,
+    ids=[f"{field}={value}" for field, value, _ in COMMAND_LINE_CASES],
+)
+def test_the_command_line_shows_the_message_and_no_traceback(tmp_path, field, value, rule):
+    cookiecutter = Path(sys.executable).parent / "cookiecutter"
+
+    result = subprocess.run(
+        [str(cookiecutter), "--no-input", "--output-dir", str(tmp_path), str(TEMPLATE_DIR),
+         f"{field}={value}"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    shown = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert f"ERROR: {field}: {value!r} {rule}" in shown
+    assert "Nothing was generated" in shown
+    assert "Traceback" not in shown, shown
+    assert files_left(tmp_path) == []

@@ -33,8 +33,9 @@ from .processes import (
 # Screenshots from the browser test, kept for a person to look at.
 ARTIFACTS = TEMPLATE_DIR / "artifacts" / "screenshots"
 WORKERS = 3
-# The heartbeat runs every 60 s; the first one comes a minute after the start.
-HEARTBEAT_DEADLINE_SECONDS = 120
+# The heartbeat every 2 s (HEARTBEAT_SECONDS), not the default minute.
+HEARTBEAT_SECONDS = 2
+HEARTBEAT_DEADLINE_SECONDS = 60
 PINGS = 30
 
 
@@ -94,7 +95,11 @@ def heroku_app(request, tmp_path_factory, production_venv) -> Iterator[HerokuApp
         )
         project = generate_project(tmp_path, celery_broker=broker)
         heroku.build(project, production_venv)
-        config = heroku.heroku_config(database, cache, queue)
+        # /health/ checks afresh on every request (default: at most every 10 s).
+        config = heroku.heroku_config(
+            database, cache, queue,
+            HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS), HEALTH_CHECK_INTERVAL="0",
+        )  # fmt: skip
         heroku.release(project, production_venv, config)
         base_env = heroku.dyno_environment(production_venv, tmp_path)
         port = int(config["PORT"])
@@ -183,35 +188,25 @@ def test_health_is_green_with_real_servers_and_a_live_scheduler(heroku_app):
 
     report = wait_for("a green /health/", green, HEARTBEAT_DEADLINE_SECONDS)
 
-    assert report["database"]["vendor"] == "postgresql"
-    assert report["cache"]["backend"] == "SharedPyLibMCCache"
-    # Heroku Key-Value Store is reached over TLS: rediss.
-    assert report["broker"]["transport"] == ("rediss" if heroku_app.broker == "redis" else "amqp")
-    ran_by = heroku_app.worker_of(report["scheduler"]["last_heartbeat_by"])
+    assert set(report) == {"ok", "database", "cache", "broker", "scheduler"}
+    assert all(part == {"ok": True} for name, part in report.items() if name != "ok")
+    home = heroku_app.request("/")[2].decode()
+    recorded_by = re.search(r"recorded by (.+? pid \d+)\.", home).group(1)
+    ran_by = heroku_app.worker_of(recorded_by)
     assert ran_by.startswith("worker."), f"the scheduler only sends; {ran_by} ran it"
 
 
 def test_web_requests_enqueue_tasks_that_the_workers_share(heroku_app):
-    status, headers, home = heroku_app.request("/")
-    cookie = re.search(r"csrftoken=([^;]+)", headers["Set-Cookie"]).group(1)
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', home).group(1).decode()
-    same_origin = {
-        "Cookie": f"csrftoken={cookie}",
-        "Origin": f"https://127.0.0.1:{heroku_app.config['PORT']}",
-    }
+    visitor = heroku.Visitor(heroku_app.url)
 
     ping_ids = []
     for _ in range(PINGS):
-        status, headers, _ = heroku_app.request(
-            "/pings/", data={"csrfmiddlewaretoken": token}, headers=same_origin
-        )
+        status, ping_id, _ = visitor.ping()
         assert status == 303
-        ping_ids.append(re.search(r"\?ping=(\d+)$", headers["Location"]).group(1))
+        ping_ids.append(ping_id)
 
     def all_answered() -> list[str] | None:
-        answers = [
-            json.loads(heroku_app.request(f"/pings/{i}/")[2])["answered_by"] for i in ping_ids
-        ]
+        answers = [visitor.answered_by(ping_id) for ping_id in ping_ids]
         return answers if all(answers) else None
 
     answers = wait_for(f"{PINGS} pings to be answered", all_answered, 60)

@@ -46,9 +46,13 @@ graceful_timeout = 20
 # request down a connection gunicorn is closing.
 keepalive = 95
 
-# The router is the only client a dyno sees, and its address is not fixed:
-# trust its X-Forwarded-* headers from any address.
-forwarded_allow_ips = "*"
+# Trust no forwarded header in gunicorn itself. The router's address is not
+# fixed, so "*" would be the only way to trust it, and "*" also lets any client
+# set SCRIPT_NAME and move every URL the site makes (/evil/admin/...). Django
+# reads the one header the router overwrites, X-Forwarded-Proto, itself
+# (SECURE_PROXY_SSL_HEADER). Set here, this also overrides the FORWARDED_ALLOW_IPS=*
+# that Heroku's Python buildpack exports.
+forwarded_allow_ips = ""
 
 # Access log on stdout for Heroku's log router, with Heroku's request id, so a
 # line here matches the router's line for the same request, and the time taken.

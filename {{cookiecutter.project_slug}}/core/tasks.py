@@ -1,20 +1,46 @@
-"""Background jobs, run by the worker and scheduler processes (see the Procfile)."""
+"""Background jobs, run by the worker processes (see the Procfile).
+
+Any task here may run twice, or late: a worker killed mid-task has its task
+delivered again, a task retries what failed for a moment, and the sweep sends
+again pings that look lost. So each one checks its work is still to do.
+"""
 
 import datetime
+import logging
 import os
 import socket
 
+import kombu.exceptions
 from celery import shared_task
+from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
+
+from config import schedule
 
 from .models import PeriodicRun, Ping
 
-HEARTBEAT_PERIOD = datetime.timedelta(minutes=1)
+logger = logging.getLogger(__name__)
+
 CLEANUP_PERIOD = datetime.timedelta(days=1)
 # Periodic runs and pings older than this are deleted by the daily cleanup.
 KEEP_HISTORY_FOR = datetime.timedelta(days=7)
+# The most pings one sweep sends again, so that a long outage's backlog goes out
+# over several sweeps rather than in one burst.
+SWEEP_BATCH = 500
+
+# Failures that pass: the database restarting or out of pooled connections, the
+# broker away. A task retries them after about 1, 2, 4, 8 and 16 s (with jitter):
+# all within a minute, far inside the broker's visibility timeout (a task a
+# worker holds longer than that is delivered again to another).
+RETRY_WHAT_PASSES = {
+    "autoretry_for": (OperationalError, InterfaceError, kombu.exceptions.OperationalError),
+    "retry_backoff": True,
+    "retry_backoff_max": 30,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
 
 def worker_name() -> str:
@@ -22,9 +48,36 @@ def worker_name() -> str:
     return f"{socket.gethostname()} pid {os.getpid()}"
 
 
-@shared_task
+@shared_task(**RETRY_WHAT_PASSES)
 def answer_ping(ping_id: int) -> None:
-    Ping.objects.filter(pk=ping_id).update(answered_at=timezone.now(), answered_by=worker_name())
+    """Answer a ping once: a second run finds it answered and changes nothing."""
+    Ping.objects.filter(pk=ping_id, answered_at__isnull=True).update(
+        answered_at=timezone.now(), answered_by=worker_name()
+    )
+
+
+def send_answer(ping_id: int) -> None:
+    """Queue the ping's task, or, if the broker cannot take it now, leave it to
+    the sweep: the ping is saved already, and the visitor need not wait."""
+    try:
+        answer_ping.apply_async((ping_id,), retry=False)
+    except kombu.exceptions.OperationalError as error:
+        logger.warning("ping %s not queued, the sweep will send it: %s", ping_id, error)
+
+
+@shared_task(**RETRY_WHAT_PASSES)
+def resend_unanswered_pings() -> int:
+    """Send again the pings unanswered for a whole sweep period: their task was
+    never queued (the broker was down) or was lost (it came back empty)."""
+    now = timezone.now()
+    waiting = Ping.objects.filter(
+        answered_at__isnull=True,
+        requested_at__lt=now - settings.SWEEP_PERIOD,
+        requested_at__gte=now - KEEP_HISTORY_FOR,
+    ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    for ping_id in waiting:
+        answer_ping.delay(ping_id)
+    return len(waiting)
 
 
 def claim_slot(job: str, period: datetime.timedelta) -> bool:
@@ -40,16 +93,16 @@ def claim_slot(job: str, period: datetime.timedelta) -> bool:
     return True
 
 
-@shared_task
+@shared_task(**RETRY_WHAT_PASSES)
 def record_heartbeat() -> bool:
     """Proves that the scheduler schedules and a worker works (shown by /health/)."""
-    return claim_slot("heartbeat", HEARTBEAT_PERIOD)
+    return claim_slot(schedule.HEARTBEAT, settings.HEARTBEAT_PERIOD)
 
 
-@shared_task
+@shared_task(**RETRY_WHAT_PASSES)
 @transaction.atomic  # the claim and the work commit together, or neither does
 def clean_up_daily() -> bool:
-    if not claim_slot("daily-cleanup", CLEANUP_PERIOD):
+    if not claim_slot(schedule.DAILY_CLEANUP, CLEANUP_PERIOD):
         return False
     now = timezone.now()
     Session.objects.filter(expire_date__lt=now).delete()

@@ -1,9 +1,18 @@
 """gunicorn.conf.py follows Heroku's environment and stays inside its time limits."""
 
+import os
 import runpy
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
-CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+CONFIG = PROJECT_DIR / "gunicorn.conf.py"
 # Heroku: the router gives up on a request after 30 s, SIGKILL comes 30 s after
 # SIGTERM, and the router keeps idle connections to the dyno for 90 s.
 ROUTER_TIMEOUT = SHUTDOWN_WINDOW = 30
@@ -45,8 +54,50 @@ def test_timeouts_fit_herokus_limits(monkeypatch):
     assert config["keepalive"] > ROUTER_KEEPALIVE
 
 
-def test_access_log_goes_to_stdout_and_trusts_the_router(monkeypatch):
-    config = load_config(monkeypatch)
+def test_access_log_goes_to_stdout(monkeypatch):
+    assert load_config(monkeypatch)["accesslog"] == "-"
 
-    assert config["accesslog"] == "-"
-    assert config["forwarded_allow_ips"] == "*"
+
+@pytest.fixture
+def served(unused_port, tmp_path):
+    """The web command, as the Procfile runs it, on local settings."""
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "SECRET_KEY": "gunicorn-test-key",
+        "PORT": str(unused_port),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    server = subprocess.Popen(
+        ["gunicorn", "--config", "gunicorn.conf.py", "config.wsgi"],
+        cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{unused_port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", unused_port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def test_a_client_cannot_move_the_sites_urls_with_a_script_name_header(served):
+    """gunicorn maps a SCRIPT_NAME header onto every URL the site makes, from
+    trusted addresses only; no address is trusted."""
+    request = urllib.request.Request(served + "/admin/", headers={"SCRIPT_NAME": "/evil"})
+    opener = urllib.request.build_opener(NoRedirects)
+    try:
+        opener.open(request, timeout=30)
+    except urllib.error.HTTPError as redirect:
+        location = redirect.headers["Location"]
+
+    assert location == "/admin/login/?next=/admin/"
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None

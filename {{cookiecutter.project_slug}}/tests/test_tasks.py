@@ -1,38 +1,65 @@
-"""The background jobs do their work, and a second scheduler cannot make them run twice."""
+"""The background jobs do their work once, however often they run, and no accepted
+work is lost when the broker cannot take it."""
 
 import datetime
 
+import kombu.exceptions
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from config import schedule
+from core import tasks
 from core.models import PeriodicRun, Ping
-from core.tasks import answer_ping, clean_up_daily, record_heartbeat
+from core.tasks import (
+    answer_ping,
+    clean_up_daily,
+    record_heartbeat,
+    resend_unanswered_pings,
+    send_answer,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def test_answer_ping_records_the_worker():
+@pytest.fixture
+def clock(monkeypatch):
+    """Set the time the jobs see."""
+
+    def set_to(moment: datetime.datetime) -> None:
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    return set_to
+
+
+def test_answer_ping_records_the_worker_once():
     ping = Ping.objects.create()
 
     answer_ping.delay(ping.pk)
-
     ping.refresh_from_db()
-    assert ping.answered_at is not None
+    first = (ping.answered_at, ping.answered_by)
+    answer_ping.delay(ping.pk)  # delivered again: a worker died, or the sweep sent it
+    ping.refresh_from_db()
+
     assert " pid " in ping.answered_by
+    assert (ping.answered_at, ping.answered_by) == first
 
 
-def test_heartbeat_runs_once_per_minute_whoever_sends_it(monkeypatch):
-    # Both calls in the same minute, whatever the clock says when the test runs.
-    moment = timezone.now().replace(second=30)
-    monkeypatch.setattr(timezone, "now", lambda: moment)
+def test_the_heartbeat_runs_once_per_period_whoever_sends_it_and_when(clock, settings):
+    settings.HEARTBEAT_PERIOD = datetime.timedelta(minutes=1)
+    minute = datetime.datetime(2030, 5, 1, 12, 0, tzinfo=datetime.UTC)
 
+    clock(minute + datetime.timedelta(seconds=10))
     first = record_heartbeat.delay().get()
-    second = record_heartbeat.delay().get()  # a second scheduler, same minute
+    clock(minute + datetime.timedelta(seconds=50))  # a second scheduler, same minute
+    second = record_heartbeat.delay().get()
+    clock(minute + datetime.timedelta(seconds=65))  # the next minute
+    third = record_heartbeat.delay().get()
 
-    assert (first, second) == (True, False)
-    assert PeriodicRun.objects.filter(job="heartbeat").count() == 1
+    assert (first, second, third) == (True, False, True)
+    slots = PeriodicRun.objects.filter(job=schedule.HEARTBEAT).values_list("slot", flat=True)
+    assert sorted(slots) == [minute, minute + datetime.timedelta(minutes=1)]
 
 
 def test_daily_cleanup_removes_expired_sessions_and_old_history():
@@ -52,15 +79,57 @@ def test_daily_cleanup_removes_expired_sessions_and_old_history():
 
     assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
     assert list(Ping.objects.all()) == [recent_ping]
-    assert list(PeriodicRun.objects.values_list("job", flat=True)) == ["daily-cleanup"]
+    assert list(PeriodicRun.objects.values_list("job", flat=True)) == [schedule.DAILY_CLEANUP]
     assert clean_up_daily.delay().get() is False  # already ran today
 
 
+def test_a_daily_cleanup_that_fails_does_not_keep_its_claim(monkeypatch):
+    """Claim and work commit together: if the work fails, the day's run is still to do."""
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away mid-cleanup")
+
+    with monkeypatch.context() as broken:
+        broken.setattr(tasks.Session.objects, "filter", fail)
+        with pytest.raises(RuntimeError):
+            clean_up_daily.delay()
+
+    assert not PeriodicRun.objects.filter(job=schedule.DAILY_CLEANUP).exists()
+    assert clean_up_daily.delay().get() is True
+
+
 def test_daily_cleanup_comes_due_within_a_day_of_a_scheduler_start(settings):
-    """Beat forgets past runs on every dyno restart and counts a job's last run as
-    the moment it starts: a job due a full day later would never run."""
-    schedule = settings.CELERY_BEAT_SCHEDULE["daily-cleanup"]["schedule"]
+    """The scheduler counts a job's last run from its own start, and dynos restart
+    at least daily: a job due a full day after the start would never run."""
+    due_in = settings.CELERY_BEAT_SCHEDULE[schedule.DAILY_CLEANUP]["schedule"]
 
-    started = timezone.now()
+    assert due_in.remaining_estimate(timezone.now()) < datetime.timedelta(days=1)
 
-    assert schedule.remaining_estimate(started) < datetime.timedelta(days=1)
+
+def test_the_sweep_sends_again_only_pings_left_unanswered_a_whole_period(settings):
+    settings.SWEEP_PERIOD = datetime.timedelta(minutes=1)
+    lost, recent, answered = (Ping.objects.create() for _ in range(3))
+    two_minutes_ago = timezone.now() - datetime.timedelta(minutes=2)
+    Ping.objects.filter(pk__in=[lost.pk, answered.pk]).update(requested_at=two_minutes_ago)
+    Ping.objects.filter(pk=answered.pk).update(answered_at=timezone.now(), answered_by="x")
+
+    sent = resend_unanswered_pings.delay().get()
+
+    assert sent == 1
+    assert Ping.objects.get(pk=lost.pk).answered_at is not None
+    assert Ping.objects.get(pk=recent.pk).answered_at is None  # its task may still be queued
+    assert Ping.objects.get(pk=answered.pk).answered_by == "x"
+
+
+def test_a_ping_the_broker_cannot_take_is_kept_for_the_sweep(monkeypatch, caplog):
+    ping = Ping.objects.create()
+
+    def broker_down(*args: object, **kwargs: object) -> None:
+        raise kombu.exceptions.OperationalError("Error 111 connecting to broker")
+
+    monkeypatch.setattr(answer_ping, "apply_async", broker_down)
+
+    send_answer(ping.pk)  # does not raise: the visitor gets their page
+
+    assert f"ping {ping.pk} not queued, the sweep will send it" in caplog.text
+    assert Ping.objects.filter(pk=ping.pk, answered_at__isnull=True).exists()

@@ -38,9 +38,20 @@ def postgresql_options() -> dict[str, Any]:
     a dead connection gets a 503, and core/middleware.py then has the pool test
     and replace its other idle connections at once.
     """
+    statement_timeout_ms = round(1000 * env_seconds("DATABASE_STATEMENT_TIMEOUT", 20))
     return {
         # Seconds to wait for the server to accept a new connection.
         "connect_timeout": 5,
+        # A query that runs longer is cancelled (a 503 in a request): below the
+        # router's 30 s, so the visitor hears why. 0 turns it off (the release
+        # phase does, for long migrations).
+        "options": f"-c statement_timeout={statement_timeout_ms}",
+        # Notice a server that vanished without closing the connection (a
+        # failover, a lost network) in about a minute, not the kernel's 2 hours.
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
         "pool": {
             "min_size": 1,
             "max_size": connections.POOL_SIZE,

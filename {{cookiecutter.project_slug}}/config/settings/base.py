@@ -5,14 +5,15 @@ add what differs.
 Reference: https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+import datetime
 from pathlib import Path
 
-from celery.schedules import crontab
+from config.schedule import beat_schedule
 
 from . import connections
 from .addons import cache_from_env
-from .broker import BROKER_VARIABLES, broker_from_env  # noqa: F401 (a setting too)
-from .environment import env_str
+from .broker import BROKER_VARIABLES, broker_from_env, broker_transport_options  # noqa: F401 (a setting)
+from .environment import env_seconds, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -101,7 +102,14 @@ CACHES = {"default": cache_from_env()}
 # BROKER_VARIABLES, imported above, is a setting too: the production check
 # names these variables when no broker is set.
 CELERY_BROKER_URL, CELERY_BROKER_USE_SSL = broker_from_env()
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options()
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Seconds to connect to the broker (AMQP), or to retry a failed connection
+# (Redis), before publishing a task gives up: a request waits no longer.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# AMQP: the worker notices a broker that stopped answering after two missed
+# heartbeats (60 s), then reconnects.
+CELERY_BROKER_HEARTBEAT = 30
 # Tasks record their effects in the database; nobody waits on a result.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -126,13 +134,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Let Django's LOGGING below format Celery's records too, on stdout.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0},
-    # At a time of day, not every 24 h: beat's record of past runs lives on the
-    # dyno's disk, which every restart (daily, at least) wipes, so an interval
-    # would start over each time and a daily job would never come due.
-    "daily-cleanup": {"task": "core.tasks.clean_up_daily", "schedule": crontab(hour=3, minute=0)},
-}
+# The scheduler: exactly one sends, however many run (config/scheduler.py). A
+# second one asks for the lock every SCHEDULER_LOCK_RETRY seconds.
+CELERY_BEAT_SCHEDULER = "config.scheduler:LeaderScheduler"
+# The heartbeat proves that the scheduler schedules and a worker works (/health/).
+HEARTBEAT_PERIOD = datetime.timedelta(seconds=env_seconds("HEARTBEAT_SECONDS", 60))
+SCHEDULER_LOCK_RETRY = min(10.0, HEARTBEAT_PERIOD.total_seconds() / 2)
+# Pings left unanswered this long (the broker was down, or lost them) are sent
+# again, by a job that runs as often (core/tasks.py).
+SWEEP_PERIOD = datetime.timedelta(seconds=env_seconds("SWEEP_SECONDS", 60))
+CELERY_BEAT_SCHEDULE = beat_schedule(HEARTBEAT_PERIOD, SWEEP_PERIOD)
+
+# HEALTH: /health/ runs its checks at most this often per web process (core/health.py).
+HEALTH_CHECK_INTERVAL = env_seconds("HEALTH_CHECK_INTERVAL", 10)
 
 # LOGGING: everything to stdout, where Heroku's log router collects it
 # ------------------------------------------------------------------------------

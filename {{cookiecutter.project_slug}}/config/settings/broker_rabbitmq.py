@@ -17,3 +17,13 @@ def broker_from_env() -> tuple[str, dict | None]:
         # the name check (and SNI) on.
         return url, {"cert_reqs": ssl.CERT_REQUIRED, "server_hostname": None}
     return url, None
+
+
+def broker_transport_options() -> dict:
+    """The connect timeout and heartbeats are Celery settings (base.py), and
+    RabbitMQ gives an unacknowledged task back at once when its worker's
+    connection ends."""
+    # Queueing a task tries to connect once: the caller has a way on (the web
+    # keeps the ping for the sweep, a task retries later) and should not wait
+    # through kombu's retries.
+    return {"max_retries": 0}

@@ -1,0 +1,299 @@
+"""Faults a Heroku app meets, on the real servers: nothing hangs, nothing accepted
+is lost, exactly one scheduler sends.
+
+Each test starts the Procfile's processes it needs, as dynos, with production
+settings and periods shortened through their settings: heartbeat every second,
+a sweep for unanswered pings every 2 s, Redis's visibility timeout 3 s.
+"""
+
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from . import heroku, servers
+from .conftest import generate_project
+from .helpers import free_port, run, wait_for
+
+HEARTBEAT_SECONDS = 1
+SWEEP_SECONDS = 2
+VISIBILITY_TIMEOUT_SECONDS = 3
+# Within "a few seconds": the broker's timeouts (2 s) and connect budget (3 s).
+ANSWER_WITHIN_SECONDS = 5
+
+# A task that takes a while and a view that does, added to the test's copy of the
+# project: each leaves a line in a file at its start (and the task at its end).
+SLOW_TASK = '''
+
+@shared_task
+def nap(trace: str, seconds: float) -> None:
+    """Takes a while; notes in `trace` each start and each end."""
+    import time
+    from pathlib import Path
+
+    with Path(trace).open("a") as lines:
+        lines.write("started\\n")
+    time.sleep(seconds)
+    with Path(trace).open("a") as lines:
+        lines.write("finished\\n")
+'''
+SLOW_VIEW = """
+import time
+from pathlib import Path
+
+from django.http import HttpResponse
+
+
+def slow(request):
+    with Path(TRACE).open("a") as lines:
+        lines.write("started\\n")
+    time.sleep(2)
+    return HttpResponse("slept")
+"""
+SLOW_URL = """
+from django.urls import path as _path
+import fault_views
+urlpatterns += [_path("faults/slow/", fault_views.slow)]
+"""
+
+
+@dataclass
+class Formation:
+    """A released project, its add-ons, and the dynos the test starts."""
+
+    project: Path
+    venv: Path
+    config: dict[str, str]
+    database: servers.Server
+    broker: servers.Server
+    logs: Path
+    dynos: list[heroku.Dyno] = field(default_factory=list)
+
+    def start(self, process_type: str, **config: str) -> heroku.Dyno:
+        config = {**self.config, "PORT": str(free_port()), **config}
+        log = self.logs / f"{process_type}-{len(self.dynos)}.log"
+        if process_type == "web":
+            dyno = heroku.start_web(self.project, self.venv, config, log)
+        else:
+            dyno = heroku.start_dyno(self.project, self.venv, config, process_type, log)
+        self.dynos.append(dyno)
+        return dyno
+
+    def shell(self, code: str) -> None:
+        """Python in a one-off dyno (`heroku run`), e.g. to queue a task."""
+        env = {**heroku.dyno_environment(self.venv, self.project), **self.config}
+        run(["python", "manage.py", "shell", "--no-imports", "-c", code], self.project, env)
+
+    def sql(self, statement: str, *params: object) -> tuple:
+        """One row from the app's database, as a `heroku pg:psql` would give it."""
+        url = self.database.env["DATABASE_URL"]
+        with psycopg.connect(url, sslmode="require", autocommit=True) as connection:
+            return connection.execute(statement, params).fetchone()
+
+    def stop_dynos(self) -> None:
+        for dyno in self.dynos:
+            dyno.stop()
+        self.dynos.clear()
+
+
+def released(broker: str, tmp_path: Path, venv: Path, running: ExitStack) -> Formation:
+    database = running.enter_context(servers.postgres(tls=True, max_connections=20))
+    cache = running.enter_context(servers.memcached(sasl=False))
+    # Plain, not TLS: the tests hang and stop the broker; TLS is the Heroku-like tests' part.
+    queue = running.enter_context(
+        servers.redis(tls=False) if broker == "redis" else servers.rabbitmq()
+    )
+    project = generate_project(tmp_path, celery_broker=broker)
+    with (project / "core" / "tasks.py").open("a") as tasks:
+        tasks.write(SLOW_TASK)
+    (project / "fault_views.py").write_text(
+        SLOW_VIEW.replace("TRACE", repr(str(tmp_path / "views")))
+    )
+    with (project / "config" / "urls.py").open("a") as urls:
+        urls.write(SLOW_URL)
+    heroku.build(project, venv)
+    config = heroku.heroku_config(
+        database, cache, queue,
+        HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS), SWEEP_SECONDS=str(SWEEP_SECONDS),
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT_SECONDS), HEALTH_CHECK_INTERVAL="0",
+    )  # fmt: skip
+    heroku.release(project, venv, config)
+    return Formation(project, venv, config, database, queue, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def redis_formation(tmp_path_factory, production_venv) -> Iterator[Formation]:
+    with ExitStack() as running:
+        yield released("redis", tmp_path_factory.mktemp("faults-redis"), production_venv, running)
+
+
+@pytest.fixture(scope="module")
+def rabbitmq_formation(tmp_path_factory, production_venv) -> Iterator[Formation]:
+    with ExitStack() as running:
+        yield released(
+            "rabbitmq", tmp_path_factory.mktemp("faults-rabbitmq"), production_venv, running
+        )
+
+
+@pytest.fixture
+def formation(redis_formation: Formation) -> Iterator[Formation]:
+    """The Redis formation, with the dynos this test started stopped after it."""
+    yield redis_formation
+    redis_formation.stop_dynos()
+
+
+def lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+# SCHEDULER
+# ------------------------------------------------------------------------------
+def sends(scheduler: heroku.Dyno) -> int:
+    return scheduler.output().count("Sending due task")
+
+
+def test_of_two_schedulers_one_sends_and_the_other_takes_over_when_it_is_killed(formation):
+    first, second = formation.start("scheduler"), formation.start("scheduler")
+    wait_for("a scheduler to lead", lambda: sends(first) + sends(second) > 0, 30)
+    leader, other = (first, second) if sends(first) else (second, first)
+    started = sends(leader)
+    wait_for("three more sends", lambda: sends(leader) >= started + 3, 10 * HEARTBEAT_SECONDS)
+
+    assert sends(other) == 0, "the second scheduler sent too"
+    leader.signal(signal.SIGKILL)  # the dyno vanishes: no clean shutdown
+    killed = time.monotonic()
+    wait_for("the other scheduler to send", lambda: sends(other) > 0, 2 * HEARTBEAT_SECONDS)
+    print(f"the other took over {time.monotonic() - killed:.2f} s after the kill")
+
+
+# BROKER
+# ------------------------------------------------------------------------------
+def test_a_ping_while_the_broker_hangs_is_answered_at_once_and_run_when_it_is_back(formation):
+    web = formation.start("web")
+    formation.start("worker")
+    formation.start("scheduler")
+    visitor = heroku.Visitor(web.url)
+    assert visitor.ping()[0] == 303  # the web process has its broker connection
+
+    formation.broker.pause()
+    try:
+        status, ping_id, took = visitor.ping()
+        health_status, health_took = heroku.timed_request(web.url, "/health/")
+    finally:
+        formation.broker.resume()
+
+    assert (status, ping_id is not None) == (303, True)
+    assert took < ANSWER_WITHIN_SECONDS, f"the ping took {took:.1f} s"
+    assert health_status == 503 and health_took < ANSWER_WITHIN_SECONDS
+    wait_for("the ping to be answered", lambda: visitor.answered_by(ping_id), 30)
+
+
+def test_a_ping_while_the_broker_is_down_runs_after_it_comes_back_empty(formation):
+    web = formation.start("web")
+    formation.start("worker")
+    formation.start("scheduler")
+    visitor = heroku.Visitor(web.url)
+
+    with formation.broker.down():  # Redis keeps nothing on disk: it comes back empty
+        status, ping_id, took = visitor.ping()
+
+    assert (status, took < ANSWER_WITHIN_SECONDS) == (303, True), f"{status} in {took:.1f} s"
+    wait_for("the ping to be answered", lambda: visitor.answered_by(ping_id), 30)
+
+
+# DATABASE
+# ------------------------------------------------------------------------------
+def test_a_task_that_meets_a_stopped_database_retries_until_it_is_back(formation):
+    worker = formation.start("worker")
+    (ping_id,) = formation.sql(
+        "INSERT INTO core_ping (requested_at, answered_by) VALUES (now(), '') RETURNING id"
+    )
+
+    with formation.database.down():
+        formation.shell(f"from core.tasks import answer_ping; answer_ping.delay({ping_id})")
+        wait_for("the task to retry", lambda: "Retry in" in worker.output(), 30)
+
+    wait_for(
+        "the ping to be answered",
+        lambda: formation.sql("SELECT answered_by FROM core_ping WHERE id = %s", ping_id)[0],
+        60,
+    )
+
+
+# WORKERS
+# ------------------------------------------------------------------------------
+@pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
+def test_a_task_whose_worker_is_killed_runs_again(broker, request, tmp_path):
+    formation: Formation = request.getfixturevalue(f"{broker}_formation")
+    trace = tmp_path / "nap"
+    try:
+        first = formation.start("worker")
+        formation.shell(f"from core.tasks import nap; nap.delay({str(trace)!r}, 3)")
+        wait_for("the task to start", lambda: lines(trace) == ["started"], 30)
+        taken = time.monotonic()
+
+        first.signal(signal.SIGKILL)  # the dyno vanishes mid-task
+        first.process.wait()
+        if broker == "redis":
+            # Redis gives it back once the visibility timeout has passed since a
+            # worker took it; a worker starting then finds it.
+            time.sleep(max(0.0, taken + VISIBILITY_TIMEOUT_SECONDS - time.monotonic()))
+        formation.start("worker")
+
+        wait_for(
+            "the task to run again to its end",
+            lambda: lines(trace) == ["started", "started", "finished"],
+            30,
+        )
+    finally:
+        formation.stop_dynos()
+
+
+# WEB
+# ------------------------------------------------------------------------------
+def test_sigterm_to_the_web_finishes_the_requests_it_holds(formation):
+    web = formation.start("web")
+    trace = formation.logs / "views"
+    trace.unlink(missing_ok=True)
+
+    with ThreadPoolExecutor(max_workers=10) as clients:
+        answers = [
+            clients.submit(heroku.request, web.url, "/faults/slow/", None, None, 30)
+            for _ in range(10)
+        ]
+        wait_for("10 requests in progress", lambda: len(lines(trace)) == 10, 15)
+        web.signal(signal.SIGTERM)
+        statuses = [answer.result()[0] for answer in answers]
+
+    assert statuses == [200] * 10
+
+
+def test_a_rolling_restart_under_load_fails_no_request(formation):
+    wrk = servers.require_binary("wrk")
+    web = formation.start("web")
+    load = subprocess.Popen(
+        [wrk, "-t2", "-c20", "-d8s", "-H", "X-Forwarded-Proto: https", web.url + "/"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    served = web.output().count('"GET / HTTP/1.1" 200')
+    wait_for("the load to start", lambda: web.output().count('" 200') > served + 50, 10)
+    for restart in (1, 2):
+        # To gunicorn's master alone: new workers start, the old ones finish and go.
+        web.process.send_signal(signal.SIGHUP)
+        wait_for(
+            f"restart {restart}'s new workers",
+            lambda restart=restart: web.output().count("Booting worker") >= 2 + 2 * restart,
+            15,
+        )
+    report = load.communicate(timeout=30)[0]
+
+    assert " requests in " in report
+    assert "Non-2xx" not in report, report
+    assert "Socket errors" not in report, report
