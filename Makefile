@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make demo  generates a project with the default answers and runs it
 #   make test  runs the template's whole test suite (what .ci/run runs)
+#   make test-fast runs the tests that need no server and no virtualenv
 # Both set up what they need: a fresh machine needs Python 3.11+, make and git.
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ VENV := .venv
 DEMO := demo/my_site
 DEMO_PORT ?= 8000
 
-.PHONY: demo test lint clean bench
+.PHONY: demo test test-fast lint clean bench
 
 # The template's tooling, reinstalled whenever its requirements change.
 $(VENV)/installed: requirements-dev.txt
@@ -32,12 +33,22 @@ demo: $(DEMO)/.venv/installed
 	@echo "Serving on http://127.0.0.1:$(DEMO_PORT)/ ; Ctrl-C stops web, scheduler and worker."
 	cd $(DEMO) && PATH="$$PWD/.venv/bin:$$PATH" honcho start -p $(DEMO_PORT) web scheduler worker
 
+# The project template is plain Python: it is linted as it stands, with the
+# generated project's own settings (--no-cache: a cache folder inside the
+# template would be copied into every generated project).
 lint: $(VENV)/installed
-	$(VENV)/bin/ruff check hooks tests benchmarks
-	$(VENV)/bin/ruff format --check hooks tests benchmarks
+	$(VENV)/bin/ruff check hooks tests benchmarks local_extensions.py
+	$(VENV)/bin/ruff format --check hooks tests benchmarks local_extensions.py
+	cd "{{cookiecutter.project_slug}}" && ../$(VENV)/bin/ruff check --no-cache . \
+		&& ../$(VENV)/bin/ruff format --no-cache --check .
 
 test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# What needs no server and no project virtualenv: the hooks, the answers, every
+# file rendered (under a minute).
+test-fast: lint
+	$(VENV)/bin/pytest -m "not venv and not servers and not browser" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .cache demo

@@ -25,3 +25,27 @@ class QuietHookFailures(Extension):
         hooks_log = logging.getLogger("cookiecutter.hooks")
         if not any(isinstance(each, DropTraceback) for each in hooks_log.filters):
             hooks_log.addFilter(DropTraceback())
+
+
+def toml_escape(text: str) -> str:
+    """The inside of a TOML basic string ("..."): backslash, quote and control
+    characters escaped, everything else kept as it is. (Jinja's tojson would
+    write characters beyond U+FFFF as surrogate pairs, which TOML refuses.)"""
+    escaped = []
+    for character in str(text):
+        if character in '"\\':
+            escaped.append("\\" + character)
+        elif ord(character) < 0x20 or ord(character) == 0x7F:
+            escaped.append(f"\\u{ord(character):04X}")
+        else:
+            escaped.append(character)
+    return "".join(escaped)
+
+
+class TomlEscape(Extension):
+    """`{{ answer | toml_escape }}` inside double quotes, in pyproject.toml: the
+    file stays valid TOML before rendering too, so tools can read it as it is."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.filters["toml_escape"] = toml_escape

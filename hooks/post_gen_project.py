@@ -2,8 +2,11 @@
 
 The fast checks use the standard library only and always run (unless the
 post_gen_checks answer is "none"). The full level also installs the project into
-a throwaway virtualenv and runs its linter, Django's checks and its tests. A
-failed check exits non-zero, and cookiecutter then deletes the output.
+a throwaway virtualenv and runs its quality gates (`make check`). A failed check
+exits non-zero, and cookiecutter then deletes the output.
+
+Cookiecutter runs this file from the new project's folder. Every function takes
+the project's path, so that the template's tests can import and call them.
 """
 
 import itertools
@@ -19,14 +22,6 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-# Cookiecutter renders this file with Jinja: the answers arrive as JSON, which
-# escapes every quote, so the raw string below cannot be cut short by an answer.
-ANSWERS: dict[str, str] = json.loads(r"""{{ cookiecutter | tojson }}""")
-
-PROJECT = Path.cwd()
-SLUG = ANSWERS["project_slug"]
-SETTINGS = PROJECT / "config" / "settings"
-BROKERS = ("redis", "rabbitmq")
 PROCESS_TYPES = ("release", "web", "scheduler", "worker")
 # Text cookiecutter should have replaced: a Jinja tag that mentions cookiecutter.
 # Braces are written as \x7b so that Jinja, which renders this hook, skips them.
@@ -34,30 +29,37 @@ OPENING_TAG = "\x7b\x7b"
 UNRENDERED = re.compile(r"\x7b[\x7b%][^\x7d]*\bcookiecutter\b")
 
 
+def rendered_answers() -> dict:
+    """Cookiecutter renders this file with Jinja: the answers arrive as JSON, which
+    escapes every quote, so the raw string below cannot be cut short by an answer.
+    Read only when the hook runs, so that tests can import this module as it stands."""
+    return json.loads(r"""{{ cookiecutter | tojson }}""")
+
+
 # PRUNING
 # ------------------------------------------------------------------------------
-def keep_only_chosen_broker(chosen: str) -> None:
-    """settings/broker_<chosen>.py becomes settings/broker.py; the others go."""
-    for broker in BROKERS:
-        module = SETTINGS / f"broker_{broker}.py"
-        if broker == chosen:
-            module.rename(SETTINGS / "broker.py")
-        else:
-            module.unlink()
-    for test in (PROJECT / "tests").glob("test_broker_*.py"):
-        if test.stem != f"test_broker_{chosen}":
-            test.unlink()
+def keep_only_chosen_broker(project: Path, brokers: dict[str, dict], chosen: str) -> None:
+    """The chosen broker's settings module becomes config/settings/broker.py; the
+    other brokers' modules and tests go (cookiecutter.json's _brokers table)."""
+    for name, broker in brokers.items():
+        module = project / broker["settings_module"]
+        if name == chosen:
+            module.rename(module.with_name("broker.py"))
+            continue
+        module.unlink()
+        for test in broker["tests"]:
+            (project / test).unlink()
 
 
-def write_env_file() -> None:
+def write_env_file(project: Path) -> None:
     """.env = .env.example with a fresh SECRET_KEY; gitignored, readable by you only.
     A .env already there (cookiecutter --overwrite-if-exists) holds your settings
     and is kept as it is."""
-    env_file = PROJECT / ".env"
+    env_file = project / ".env"
     if env_file.exists():
         print(f"Kept your existing {env_file.name}.")
         return
-    example = (PROJECT / ".env.example").read_text()
+    example = (project / ".env.example").read_text()
     key = secrets.token_urlsafe(50)
     env_file.touch(mode=0o600)
     env_file.chmod(0o600)  # before the key is in it, whatever the umask
@@ -66,50 +68,53 @@ def write_env_file() -> None:
 
 # FAST CHECKS: each returns a list of problems, empty when all is well
 # ------------------------------------------------------------------------------
-def project_files() -> list[Path]:
-    return sorted(path for path in PROJECT.rglob("*") if path.is_file())
+def project_files(project: Path) -> list[Path]:
+    return sorted(path for path in project.rglob("*") if path.is_file())
 
 
-def find_unrendered_text() -> list[str]:
+def find_unrendered_text(project: Path) -> list[str]:
     found = []
-    for path in project_files():
-        if OPENING_TAG in str(path.relative_to(PROJECT)):
-            found.append(f"{path.relative_to(PROJECT)}: unrendered file name")
+    for path in project_files(project):
+        name = path.relative_to(project)
+        if OPENING_TAG in str(name):
+            found.append(f"{name}: unrendered file name")
             continue
         text = path.read_text(errors="replace")
         for number, line in enumerate(text.splitlines(), start=1):
             if UNRENDERED.search(line):
-                found.append(f"{path.relative_to(PROJECT)}:{number}: unrendered {line.strip()!r}")
+                found.append(f"{name}:{number}: unrendered {line.strip()!r}")
     return found
 
 
-def find_python_syntax_errors() -> list[str]:
+def find_python_syntax_errors(project: Path) -> list[str]:
     found = []
-    for path in PROJECT.rglob("*.py"):
+    for path in project.rglob("*.py"):
         try:
             compile(path.read_text(), str(path), "exec")
         except SyntaxError as error:
-            found.append(f"{path.relative_to(PROJECT)}:{error.lineno}: {error.msg}")
+            found.append(f"{path.relative_to(project)}:{error.lineno}: {error.msg}")
     return found
 
 
-def find_unparsable_data_files() -> list[str]:
+def find_unparsable_data_files(project: Path) -> list[str]:
     parsers: dict[str, Callable[[str], object]] = {".json": json.loads, ".toml": tomllib.loads}
     found = []
-    for path in project_files():
+    for path in project_files(project):
         parse = parsers.get(path.suffix)
         if parse is None:
             continue
         try:
             parse(path.read_text())
         except ValueError as error:
-            found.append(f"{path.relative_to(PROJECT)}: {error}")
+            found.append(f"{path.relative_to(project)}: {error}")
     return found
 
 
-def read_procfile() -> dict[str, str]:
+def read_procfile(project: Path) -> dict[str, str]:
+    """The Procfile's process types and their commands (the template's tests read
+    it through this function too)."""
     entries = {}
-    for line in (PROJECT / "Procfile").read_text().splitlines():
+    for line in (project / "Procfile").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             name, _, command = line.partition(":")
             entries[name.strip()] = command.strip()
@@ -129,20 +134,20 @@ def paths_a_command_needs(command: str) -> list[str]:
     return needed
 
 
-def find_procfile_problems() -> list[str]:
-    entries = read_procfile()
+def find_procfile_problems(project: Path) -> list[str]:
+    entries = read_procfile(project)
     found = [f"Procfile: no {name!r} process" for name in PROCESS_TYPES if name not in entries]
     found += [
         f"Procfile: unexpected {name!r} process" for name in entries if name not in PROCESS_TYPES
     ]
     for name, command in entries.items():
         for needed in paths_a_command_needs(command):
-            if not (PROJECT / needed).is_file():
+            if not (project / needed).is_file():
                 found.append(f"Procfile: {name!r} needs {needed}, which does not exist")
     return found
 
 
-FAST_CHECKS: tuple[Callable[[], list[str]], ...] = (
+FAST_CHECKS: tuple[Callable[[Path], list[str]], ...] = (
     find_unrendered_text,
     find_python_syntax_errors,
     find_unparsable_data_files,
@@ -150,65 +155,50 @@ FAST_CHECKS: tuple[Callable[[], list[str]], ...] = (
 )
 
 
-def run_fast_checks() -> list[str]:
-    return [problem for check in FAST_CHECKS for problem in check()]
+def run_fast_checks(project: Path) -> list[str]:
+    return [problem for check in FAST_CHECKS for problem in check(project)]
 
 
-# FULL CHECKS: the project's own gates, in a virtualenv of its own
+# FULL CHECKS: the project's own quality gates, in a virtualenv of its own
 # ------------------------------------------------------------------------------
-# Each gate, with the variables it needs on top of the virtualenv's PATH: Django's
-# check reads the local settings and .env's fresh key; pytest picks its own settings.
-FULL_CHECKS = (
-    (("ruff", "check", "."), {}),
-    (("ruff", "format", "--check", "."), {}),
-    (
-        ("python", "manage.py", "check", "--fail-level", "WARNING"),
-        {"DJANGO_SETTINGS_MODULE": "config.settings.local", "SECRET_KEY": "checks-only"},
-    ),
-    (("pytest", "--quiet", "-p", "no:cacheprovider"), {}),
-)
-
-
-def run_quietly(command: list[str], env: dict[str, str] | None = None) -> str:
+def run_quietly(project: Path, command: list[str], env: dict[str, str] | None = None) -> str:
     """Run a command in the project; return its output if it failed, else ""."""
     result = subprocess.run(
-        command, cwd=PROJECT, env=env, capture_output=True, text=True, check=False
+        command, cwd=project, env=env, capture_output=True, text=True, check=False
     )
     return "" if result.returncode == 0 else result.stdout + result.stderr
 
 
-def run_full_checks() -> list[str]:
-    with tempfile.TemporaryDirectory(prefix=f"{SLUG}-checks-") as scratch:
+def run_full_checks(project: Path) -> list[str]:
+    with tempfile.TemporaryDirectory(prefix="post-gen-checks-") as scratch:
         venv_bin = Path(scratch) / "bin"
         print("post_gen_checks=full: installing requirements-dev.txt into a throwaway virtualenv")
-        failure = run_quietly([sys.executable, "-m", "venv", scratch]) or run_quietly(
-            [str(venv_bin / "pip"), "install", "--quiet", "-r", "requirements-dev.txt"]
+        failure = run_quietly(project, [sys.executable, "-m", "venv", scratch]) or run_quietly(
+            project, [str(venv_bin / "pip"), "install", "--quiet", "-r", "requirements-dev.txt"]
         )
         if failure:
             return [f"installing the requirements failed:\n{failure}"]
         # Only what the tools need: a DJANGO_SETTINGS_MODULE or DATABASE_URL in the
         # caller's shell would otherwise steer the project's checks and tests.
-        base_env = {
+        env = {
             "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}",
             "HOME": os.environ.get("HOME", scratch),
             "LANG": "C.UTF-8",
         }
-        found = []
-        for command, variables in FULL_CHECKS:
-            print(f"post_gen_checks=full: {' '.join(command)}")
-            failure = run_quietly(list(command), {**base_env, **variables})
-            if failure:
-                found.append(f"`{' '.join(command)}` failed:\n{failure}")
-        return found
+        print("post_gen_checks=full: make check")
+        failure = run_quietly(project, ["make", "check"], env)
+        return [f"`make check` failed:\n{failure}"] if failure else []
 
 
 def main() -> int:
-    keep_only_chosen_broker(ANSWERS["celery_broker"])
-    write_env_file()
-    level = ANSWERS["post_gen_checks"]
-    problems = [] if level == "none" else run_fast_checks()
+    answers = rendered_answers()
+    project = Path.cwd()
+    keep_only_chosen_broker(project, answers["_brokers"], answers["celery_broker"])
+    write_env_file(project)
+    level = answers["post_gen_checks"]
+    problems = [] if level == "none" else run_fast_checks(project)
     if level == "full" and not problems:
-        problems = run_full_checks()
+        problems = run_full_checks(project)
     for problem in problems:
         print(f"CHECK FAILED: {problem}", file=sys.stderr)
     if problems:

@@ -6,36 +6,28 @@ once, then the hook exits non-zero and cookiecutter deletes the output folder.
 """
 
 import json
-import keyword
 import re
 import sys
 import zoneinfo
 from collections.abc import Callable
 
-# Cookiecutter renders this file with Jinja: the answers arrive as JSON, which
-# escapes every quote, so the raw string below cannot be cut short by an answer.
-ANSWERS: dict[str, str] = json.loads(r"""{{ cookiecutter | tojson }}""")
-
-SUPPORTED_PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
-CELERY_BROKERS = ("redis", "rabbitmq")
-CHECK_LEVELS = ("fast", "full", "none")
-
-# Top-level names the generated project imports, or creates beside its package:
-# a package with one of these names would hide the real module.
-TAKEN_MODULE_NAMES = frozenset(sys.stdlib_module_names) | {
-    "amqp", "asgiref", "billiard", "celery", "click", "core", "dj_database_url",
-    "dj_static", "django", "gevent", "greenlet", "gunicorn", "honcho", "kombu", "manage",
-    "psycopg", "psycopg_binary", "pylibmc", "pytest", "pytest_django", "redis", "ruff",
-    "sqlparse", "static", "test", "tests", "vine",
-}  # fmt: skip
-
-SLUG_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
-# Long enough for any sensible name, short enough that every generated line that
-# holds the slug stays within the project's 100-character line length.
-MAX_SLUG_LENGTH = 30
+# The slug names the project's folder and its distribution (pyproject.toml): no
+# Python module carries it, so any PEP 508 name in lowercase will do.
+SLUG_PATTERN = re.compile(r"[a-z0-9]([a-z0-9_-]*[a-z0-9])?")
+MAX_SLUG_LENGTH = 100  # a folder name; file systems allow 255 bytes
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 DOMAIN_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 DOMAIN_PATTERN = re.compile("(" + DOMAIN_LABEL + r"\.)+[a-z]{2,63}")
+
+
+def rendered_answers() -> tuple[dict, dict]:
+    """The answers, and every option's default (lists for choices). Cookiecutter
+    renders this file with Jinja: the values arrive as JSON, which escapes every
+    quote, so the raw strings below cannot be cut short by an answer. Read only
+    when the hook runs, so that tests can import this module as it stands."""
+    answers = json.loads(r"""{{ cookiecutter | tojson }}""")
+    options = json.loads(r"""{{ _cookiecutter | tojson }}""")
+    return answers, options
 
 
 def check_project_name(name: str) -> str:
@@ -45,15 +37,11 @@ def check_project_name(name: str) -> str:
 def check_project_slug(slug: str) -> str:
     if not SLUG_PATTERN.fullmatch(slug):
         return (
-            "must be a lowercase Python identifier: a letter, then lowercase "
-            "letters, digits or underscores (e.g. my_site)."
+            "must be lowercase letters, digits, hyphens and underscores, starting "
+            "and ending with a letter or digit (e.g. my_site)."
         )
     if len(slug) > MAX_SLUG_LENGTH:
         return f"is longer than {MAX_SLUG_LENGTH} characters; pick a shorter name."
-    if keyword.iskeyword(slug):
-        return "is a Python keyword; pick another name."
-    if slug in TAKEN_MODULE_NAMES:
-        return "would hide a module of that name that the project imports; pick another name."
     return ""
 
 
@@ -75,28 +63,37 @@ def check_timezone(name: str) -> str:
     return "is not an IANA time zone name; use one like UTC, Europe/Paris or America/New_York."
 
 
-def one_of(allowed: tuple[str, ...]) -> Callable[[str], str]:
+def one_of(allowed: list[str]) -> Callable[[str], str]:
     def check(value: str) -> str:
         return "" if value in allowed else f"must be one of: {', '.join(allowed)}."
 
     return check
 
 
-VALIDATORS: dict[str, Callable[[str], str]] = {
+FREE_TEXT_VALIDATORS: dict[str, Callable[[str], str]] = {
     "project_name": check_project_name,
     "project_slug": check_project_slug,
     "author_email": check_author_email,
     "domain_name": check_domain_name,
     "timezone": check_timezone,
-    "python_version": one_of(SUPPORTED_PYTHON_VERSIONS),
-    "celery_broker": one_of(CELERY_BROKERS),
-    "post_gen_checks": one_of(CHECK_LEVELS),
 }
 
 
-def problems(answers: dict[str, str]) -> list[str]:
+def validators(options: dict) -> dict[str, Callable[[str], str]]:
+    """The free-text checks, and one for each choice variable of cookiecutter.json.
+    (On the command line cookiecutter refuses a bad choice itself, before any hook
+    runs; a replay file or a cruft update can still bring one here.)"""
+    choices = {
+        name: one_of([str(choice) for choice in default])
+        for name, default in options.items()
+        if isinstance(default, list) and not name.startswith("_")
+    }
+    return {**FREE_TEXT_VALIDATORS, **choices}
+
+
+def problems(answers: dict, options: dict) -> list[str]:
     found = []
-    for field, validate in VALIDATORS.items():
+    for field, validate in validators(options).items():
         value = str(answers.get(field, ""))
         message = validate(value)
         if message:
@@ -105,7 +102,7 @@ def problems(answers: dict[str, str]) -> list[str]:
 
 
 def main() -> int:
-    found = problems(ANSWERS)
+    found = problems(*rendered_answers())
     for problem in found:
         print(f"ERROR: {problem}", file=sys.stderr)
     if found:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from cookiecutter.main import cookiecutter
 
+from . import servers
 from .helpers import CACHE_DIR, PROJECT_TEMPLATE, TEMPLATE_DIR, run
 
 # pylibmc's wheels bundle libmemcached 1.0.16, whose SASL login (MemCachier's)
@@ -73,16 +74,37 @@ def require_sasl_capable_pylibmc(venv: Path) -> None:
     pytest.skip(reason)
 
 
+def announce(config: pytest.Config, message: str) -> None:
+    """Say, between the dots, what a long step is doing."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(message)
+
+
+def built_venv(config: pytest.Config, kind: str, requirements: str, scratch: Path) -> Path:
+    if not (cached_venv_path(kind) / "installed").exists():
+        announce(
+            config,
+            f"\nBuilding the {kind} virtualenv in .cache/ from the project's {requirements} "
+            "(once per change of the requirements; a few minutes when pylibmc builds)...",
+        )
+    return cached_venv(kind, requirements, scratch)
+
+
 @pytest.fixture(scope="session")
-def project_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project_venv(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Everything a generated project needs for development, shared by every test."""
-    return cached_venv("project", "requirements-dev.txt", tmp_path_factory.mktemp("dev"))
+    return built_venv(
+        pytestconfig, "project", "requirements-dev.txt", tmp_path_factory.mktemp("dev")
+    )
 
 
 @pytest.fixture(scope="session")
-def production_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def production_venv(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Only requirements.txt, as Heroku's build installs it."""
-    return cached_venv("production", "requirements.txt", tmp_path_factory.mktemp("prod"))
+    return built_venv(
+        pytestconfig, "production", "requirements.txt", tmp_path_factory.mktemp("prod")
+    )
 
 
 def generate_project(output_dir: Path, **answers: str) -> Path:
@@ -106,3 +128,17 @@ def venv_env(project_venv: Path) -> dict[str, str]:
     env["PATH"] = f"{project_venv / 'bin'}{os.pathsep}{env['PATH']}"
     env.pop("VIRTUAL_ENV", None)
     return env
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After a run that skipped tests for want of a server, say once how to install them."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    missing = [report for report in skipped if servers.MISSING_SERVER_HINT in str(report.longrepr)]
+    if missing:
+        packages = (TEMPLATE_DIR / ".ci" / "packages").read_text().strip()
+        terminalreporter.write_line(
+            f"{len(missing)} tests skipped: their servers are not installed. Install them "
+            f"(Debian/Ubuntu, as .ci/run does): sudo apt-get install -y {packages}",
+            yellow=True,
+            bold=True,
+        )

@@ -17,18 +17,10 @@ from pathlib import Path
 from . import servers
 from .helpers import free_port, run, wait_for
 from .processes import live_processes_in_group, stop_process_group
+from .template import procfile
 
 # The router ends TLS and says so; the app sees plain HTTP from it.
 ROUTER_HEADERS = {"X-Forwarded-Proto": "https"}
-
-
-def procfile(project: Path) -> dict[str, str]:
-    """The Procfile's process types and their commands."""
-    lines = (project / "Procfile").read_text().splitlines()
-    entries = [line for line in lines if line.strip() and not line.startswith("#")]
-    return {
-        name.strip(): command.strip() for name, command in (line.split(":", 1) for line in entries)
-    }
 
 
 def heroku_config(database: servers.Server, *add_ons: servers.Server, **overrides: str) -> dict:

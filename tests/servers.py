@@ -78,6 +78,10 @@ class Server:
             self.executor.start()
 
 
+# Every skip for a missing server says this; the run's summary repeats the fix once.
+MISSING_SERVER_HINT = "server not installed"
+
+
 def require_binary(path_or_name: str) -> str:
     """The binary's path; skip (locally) or fail (in CI) when it is not installed."""
     found = shutil.which(path_or_name)
@@ -86,7 +90,7 @@ def require_binary(path_or_name: str) -> str:
     reason = f"{path_or_name} is not installed"
     if os.environ.get("CI"):
         pytest.fail(f"{reason}: .ci/run should have installed it")
-    pytest.skip(f"{reason} (.ci/run installs it)")
+    pytest.skip(f"{reason} ({MISSING_SERVER_HINT})")
 
 
 def postgres_binary(name: str) -> str:

@@ -27,6 +27,8 @@ from .processes import (
     stop_process_group,
 )
 
+pytestmark = pytest.mark.venv  # `make demo` builds the demo's virtualenv
+
 IGNORED = shutil.ignore_patterns(".git", ".venv", ".cache", "demo", "__pycache__")
 # pip installs two virtualenvs before the site is up.
 START_DEADLINE_SECONDS = 300

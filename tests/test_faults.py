@@ -22,6 +22,8 @@ from . import heroku, servers
 from .conftest import generate_project
 from .helpers import free_port, run, wait_for
 
+pytestmark = pytest.mark.servers
+
 HEARTBEAT_SECONDS = 1
 SWEEP_SECONDS = 2
 VISIBILITY_TIMEOUT_SECONDS = 3

@@ -29,6 +29,9 @@ from .processes import (
     seconds_to_stop_on_sigterm,
     stop_process_group,
 )
+from .template import procfile
+
+pytestmark = pytest.mark.servers
 
 # Screenshots from the browser test, kept for a person to look at.
 ARTIFACTS = TEMPLATE_DIR / "artifacts" / "screenshots"
@@ -103,7 +106,7 @@ def heroku_app(request, tmp_path_factory, production_venv) -> Iterator[HerokuApp
         heroku.release(project, production_venv, config)
         base_env = heroku.dyno_environment(production_venv, tmp_path)
         port = int(config["PORT"])
-        commands = heroku.procfile(project)
+        commands = procfile(project)
 
         # The Procfile's own commands, each given DYNO (web.1, worker.2, ...) as on
         # Heroku, from the name honcho gives the process.
@@ -230,6 +233,7 @@ STYLED_PAGES = [
 ]
 
 
+@pytest.mark.browser
 def test_a_real_browser_shows_the_pages_styled_and_without_errors(heroku_app):
     chromium = servers.require_binary("chromium")
     for path, element, colour in STYLED_PAGES:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import generate_project
 from .helpers import TEMPLATE_DIR
+from .template import post_gen
 
 IGNORED = shutil.ignore_patterns(".git", ".venv", ".cache", "demo", "__pycache__")
 PROJECT = "{{cookiecutter.project_slug}}"
@@ -52,25 +54,40 @@ def template_with(tmp_path: Path) -> Callable[[Callable[[Path], None]], Path]:
     return make
 
 
+FAULTS_AND_REPORTS = [
+    (add_syntax_error, "core/broken.py:1: "),
+    (drop_worker_process, "Procfile: no 'worker' process"),
+    (point_web_at_a_missing_module, "Procfile: 'web' needs config/missing_wsgi.py"),
+    (break_app_json, "app.json: Expecting value"),
+    (leave_a_tag_unrendered, "NOTES.md:1: unrendered"),
+]
+
+
+def test_a_clean_project_passes_the_fast_checks(tmp_path):
+    assert post_gen.run_fast_checks(generate_project(tmp_path)) == []
+
+
 @pytest.mark.parametrize(
     ("plant_fault", "reported"),
-    [
-        (add_syntax_error, "core/broken.py:1: "),
-        (drop_worker_process, "Procfile: no 'worker' process"),
-        (point_web_at_a_missing_module, "Procfile: 'web' needs config/missing_wsgi.py"),
-        (break_app_json, "app.json: Expecting value"),
-        (leave_a_tag_unrendered, "NOTES.md:1: unrendered"),
-    ],
+    FAULTS_AND_REPORTS,
     ids=lambda value: getattr(value, "__name__", None),
 )
-def test_fast_check_failure_is_reported_and_removes_the_output(
-    cookies, capfd, tmp_path, template_with, plant_fault, reported
-):
-    result = cookies.bake(template=str(template_with(plant_fault)))
+def test_fast_checks_name_the_fault(tmp_path, plant_fault, reported):
+    project = generate_project(tmp_path)
+    plant_fault(project)
+
+    found = post_gen.run_fast_checks(project)
+
+    assert len(found) == 1, found
+    assert found[0].startswith(reported)
+
+
+def test_a_failed_check_is_reported_and_removes_the_output(cookies, capfd, tmp_path, template_with):
+    result = cookies.bake(template=str(template_with(drop_worker_process)))
 
     assert result.exit_code != 0
     errors = capfd.readouterr().err
-    assert f"CHECK FAILED: {reported}" in errors
+    assert "CHECK FAILED: Procfile: no 'worker' process" in errors
     assert "removed" in errors
     assert [path for path in (tmp_path / "cookies").rglob("*") if path.is_file()] == []
 
@@ -83,6 +100,7 @@ def test_checks_none_skips_the_checks(cookies, template_with):
     assert result.exit_code == 0
 
 
+@pytest.mark.venv
 def test_full_check_fails_when_the_projects_tests_fail(cookies, capfd, template_with):
     result = cookies.bake(
         template=str(template_with(add_a_failing_test)), extra_context={"post_gen_checks": "full"}
@@ -90,5 +108,5 @@ def test_full_check_fails_when_the_projects_tests_fail(cookies, capfd, template_
 
     assert result.exit_code != 0
     errors = capfd.readouterr().err
-    assert "CHECK FAILED: `pytest" in errors
+    assert "CHECK FAILED: `make check` failed" in errors
     assert "test_planted" in errors

@@ -14,6 +14,8 @@ from . import servers
 from .conftest import generate_project, require_sasl_capable_pylibmc
 from .helpers import run
 
+pytestmark = pytest.mark.servers
+
 ServerFactory = Callable[[], AbstractContextManager[servers.Server]]
 ALL_SERVERS: dict[str, ServerFactory] = {
     "postgres": lambda: servers.postgres(tls=False),

@@ -22,6 +22,8 @@ from . import heroku, servers
 from .conftest import generate_project
 from .helpers import free_port, wait_for
 
+pytestmark = pytest.mark.servers
+
 # Heroku Postgres Essential-0.
 MAX_CONNECTIONS = 20
 # A database away this long (a maintenance restart, a failover) ...

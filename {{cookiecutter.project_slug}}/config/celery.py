@@ -9,7 +9,7 @@ from .startup import UnsafeEnvironment, refuse_to_start_if_misconfigured
 # Unset means production: Heroku's config and your .env name the module explicitly.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
 
-app = Celery("{{ cookiecutter.project_slug }}")
+app = Celery("config")
 # Every Django setting named CELERY_* configures Celery (see settings/base.py).
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

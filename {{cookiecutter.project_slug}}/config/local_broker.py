@@ -18,6 +18,13 @@ from kombu.utils.json import dumps
 
 
 class Channel(filesystem.Channel):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # kombu expects its folders to exist: made here, when a process first
+        # talks to the broker, not each time settings are imported.
+        for folder in (self.data_folder_in, self.data_folder_out, self.control_folder):
+            os.makedirs(folder, exist_ok=True)
+
     def _put(self, queue: str, payload: dict, **kwargs: object) -> None:
         # The name kombu gives a message: the time first, so that workers take
         # messages in order. A name without ".msg" is invisible to them.

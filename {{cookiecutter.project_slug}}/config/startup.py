@@ -8,6 +8,8 @@ it: a build may run it before the app's config vars are set.
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from config.settings.broker import BROKER_VARIABLES
+
 MIN_SECRET_KEY_LENGTH = 50
 # What Django puts in DATABASES["default"] when nothing configured it.
 NO_DATABASE_ENGINE = "django.db.backends.dummy"
@@ -28,7 +30,7 @@ def secret_key_problem() -> str:
 def production_problems() -> list[str]:
     """What is unsafe or missing, each naming the environment variable to fix."""
     engine = settings.DATABASES["default"].get("ENGINE", NO_DATABASE_ENGINE)
-    broker_variables = " or ".join(settings.BROKER_VARIABLES)
+    broker_variables = " or ".join(BROKER_VARIABLES)
     problems = [secret_key_problem()]
     if not settings.ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS is not set: list your domains, comma-separated.")

@@ -27,7 +27,7 @@ SETTINGS_VARIABLES = (
 PRODUCTION_ENVIRONMENT = {
     "DJANGO_SETTINGS_MODULE": f"{SETTINGS_PACKAGE}.prod",
     "SECRET_KEY": "k" * 20 + "0123456789abcdefghijklmnopqrstuvwxyz",
-    "ALLOWED_HOSTS": "{{ cookiecutter.domain_name }}",
+    "ALLOWED_HOSTS": "www.example.com",
     "DATABASE_URL": "postgres://user:password@127.0.0.1:5432/site",
     "MEMCACHIER_SERVERS": "127.0.0.1:11211",
     "MEMCACHIER_USERNAME": "user",

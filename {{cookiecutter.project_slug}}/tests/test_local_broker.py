@@ -15,7 +15,11 @@ from config import local_broker
 
 
 def connect(folder: Path) -> Connection:
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(folder / "control"),
+    }
     return Connection(
         "filesystem://localhost/",
         transport="config.local_broker:Transport",
@@ -70,3 +74,15 @@ def test_no_message_is_visible_until_it_is_whole(tmp_path, writes_seen):
     # While the second was written, only the first (whole) could be seen.
     assert [len(visible) for visible in writes_seen] == [0, 1]
     assert sorted(received) == [1, 2]
+
+
+def test_a_fresh_checkout_needs_no_folders_made_by_hand(tmp_path):
+    folder = tmp_path / ".broker" / "messages"  # nothing of it exists yet
+    with connect(folder) as connection:
+        # A queue of its own: kombu keeps the queues it declared for the whole
+        # process, and would not bind "jobs" again in a new control folder.
+        queue = connection.SimpleQueue("first-jobs")
+        queue.put({"number": 1})
+        message = queue.get(timeout=1)
+        message.ack()
+    assert message.payload == {"number": 1}

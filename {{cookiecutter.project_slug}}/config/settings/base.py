@@ -8,11 +8,12 @@ Reference: https://docs.djangoproject.com/en/5.2/ref/settings/
 import datetime
 from pathlib import Path
 
+from config import answers
 from config.schedule import beat_schedule
 
 from . import connections
 from .addons import cache_from_env
-from .broker import BROKER_VARIABLES, broker_from_env, broker_transport_options  # noqa: F401 (a setting)
+from .broker import broker_from_env, broker_transport_options
 from .environment import env_seconds, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -29,7 +30,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # I18N
 # ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = env_str("TIME_ZONE", "{{ cookiecutter.timezone }}")
+TIME_ZONE = env_str("TIME_ZONE", answers.TIME_ZONE)
 # The site speaks one language. With translations on, Django looks up the active
 # language on every date, plural and URL it renders, through a lock that gevent
 # makes slow: about a tenth of the home page's CPU (benchmarks/web_load.py).
@@ -99,8 +100,6 @@ CACHES = {"default": cache_from_env()}
 # CELERY (read by config/celery.py: every CELERY_* setting)
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # ------------------------------------------------------------------------------
-# BROKER_VARIABLES, imported above, is a setting too: the production check
-# names these variables when no broker is set.
 CELERY_BROKER_URL, CELERY_BROKER_USE_SSL = broker_from_env()
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options()
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -27,6 +27,3 @@ if not CELERY_BROKER_URL:
         "data_folder_out": str(broker_folder / "messages"),
         "control_folder": str(broker_folder / "control"),
     }
-    # The transport expects its folders to exist already.
-    for folder in ("messages", "control"):
-        (broker_folder / folder).mkdir(parents=True, exist_ok=True)
