@@ -77,8 +77,11 @@ def require_sasl_capable_pylibmc(venv: Path) -> None:
 def announce(config: pytest.Config, message: str) -> None:
     """Say, between the dots, what a long step is doing."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(message)
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        # Output capture is on during fixture set-up: step out of it to be seen.
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(message)
 
 
 def built_venv(config: pytest.Config, kind: str, requirements: str, scratch: Path) -> Path:
