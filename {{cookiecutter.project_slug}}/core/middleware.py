@@ -1,10 +1,12 @@
 """When the database cannot serve a request now, say so: 503 and Retry-After.
 
-A view meets django.db.OperationalError when every pooled connection stayed busy
-for DATABASE_POOL_TIMEOUT, when PostgreSQL is restarting or refuses connections,
-or when a query's connection broke (InterfaceError once it is closed). None of
-that is a bug in the page: the visitor gets "try again in a moment" with
-Retry-After instead of a 500, and the log gets one line instead of a traceback.
+A view meets these when every pooled connection stayed busy for
+DATABASE_POOL_TIMEOUT or none could be made (the pool's PoolTimeout), or when a
+query's connection broke (PostgreSQL restarting; InterfaceError once it is
+closed). None of that is a bug in the page: the visitor gets "try again in a
+moment" with Retry-After instead of a 500, and the log gets one line instead of
+a traceback. Other OperationalErrors are the page's own (a query cut
+off by the statement timeout, a missing table) and stay 500s with a traceback.
 """
 
 import logging
@@ -12,6 +14,7 @@ from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse
+from psycopg_pool import PoolTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -32,17 +35,34 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, error: Exception) -> HttpResponse | None:
-        if not isinstance(error, OperationalError | InterfaceError):
+        if not database_unavailable(error):
             return None
         logger.warning(
             "503 for %s %s: database unavailable: %s", request.method, request.path, error
         )
-        replace_broken_connections()
+        if connection_broke():
+            # PostgreSQL restarted: the pool's idle connections broke with this one.
+            replace_broken_connections()
         response = HttpResponse(BUSY_PAGE, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         # The line above says why; Django would log the 503 a second time.
         response._has_been_logged = True  # type: ignore[attr-defined]
         return response
+
+
+def connection_broke() -> bool:
+    """The connection in use broke under a query (psycopg's `broken`)."""
+    return getattr(connection.connection, "broken", False)
+
+
+def database_unavailable(error: Exception) -> bool:
+    if isinstance(error, InterfaceError):  # a connection closed under the request
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    # PostgreSQL connections always come from the pool, which turns "cannot
+    # connect" into PoolTimeout too.
+    return isinstance(error.__cause__, PoolTimeout) or connection_broke()
 
 
 def replace_broken_connections() -> None:

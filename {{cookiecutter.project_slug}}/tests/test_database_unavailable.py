@@ -7,13 +7,14 @@ restarted under load.
 import logging
 
 import pytest
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.urls import path
+from psycopg_pool import PoolTimeout
 
 
 def exhausted_pool(request):
     # What Django raises when the pool gave no connection in DATABASE_POOL_TIMEOUT.
-    raise OperationalError("couldn't get a connection after 5.00 sec")
+    raise OperationalError("couldn't get a connection after 5.00 sec") from PoolTimeout()
 
 
 def closed_connection(request):
@@ -24,10 +25,17 @@ def broken_page(request):
     raise ValueError("a bug in the page")
 
 
+def missing_table(request):
+    # An OperationalError that is the page's own: the database answered.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM no_such_table")
+
+
 urlpatterns = [
     path("exhausted/", exhausted_pool),
     path("closed/", closed_connection),
     path("bug/", broken_page),
+    path("missing-table/", missing_table),
 ]
 
 
@@ -47,10 +55,16 @@ def test_an_unavailable_database_is_a_503_to_retry_logged_once(client, caplog, u
 
 
 @pytest.mark.urls("test_database_unavailable")
-def test_other_errors_stay_500s_with_their_traceback(client, caplog):
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [("/bug/", "ValueError: a bug in the page"), ("/missing-table/", "no_such_table")],
+)
+def test_other_errors_stay_500s_with_their_traceback(client, caplog, url, error):
     client.raise_request_exception = False
 
-    response = client.get("/bug/")
+    response = client.get(url)
 
     assert response.status_code == 500
-    assert "ValueError: a bug in the page" in caplog.text
+    assert error in caplog.text
+    assert "Traceback" in caplog.text
