@@ -80,6 +80,22 @@ def test_project_tests_pass_on_real_postgres(shell):
     assert "failed" not in result.stdout
 
 
+def test_the_scheduler_lock_is_let_go_within_a_minute_of_a_vanished_holder(shell):
+    """A lost dyno closes nothing: only the server's TCP keepalives end its session,
+    and with it the advisory lock. Left at the OS's default, that takes two hours."""
+    with servers.postgres(tls=True) as database:
+        keepalives = shell.python(
+            "from config.scheduler import PostgresAdvisoryLock; "
+            "lock = PostgresAdvisoryLock(); assert lock.hold(); "
+            "print(*(lock._connection.execute(f'SHOW {name}').fetchone()[0] for name in "
+            "('tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count')))",
+            **database.env,
+        )
+
+    idle, interval, count = (int(value.rstrip("s")) for value in keepalives.split())
+    assert idle + interval * count <= 60, keepalives
+
+
 def test_release_migrates_over_tls_and_the_server_refuses_plaintext(shell):
     with servers.postgres(tls=True) as database:
         url = database.env["DATABASE_URL"]

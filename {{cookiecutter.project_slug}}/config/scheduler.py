@@ -5,8 +5,9 @@ or someone scales it to 2. Each runs this beat scheduler, which sends nothing
 until it holds a lock that dies with its holder:
 
 - with PostgreSQL, a session advisory lock on a connection of its own: the
-  server lets it go the moment that connection ends, SIGKILL and lost dynos
-  included (TCP keepalives notice a vanished peer);
+  server lets it go the moment that connection ends, SIGKILL included; a dyno
+  that vanishes without closing it is noticed by the server's TCP keepalives,
+  set here to about a minute (the OS default is two hours);
 - otherwise (SQLite, on your machine), a lock on a file, which the kernel lets
   go when the process ends.
 
@@ -32,6 +33,13 @@ logger = logging.getLogger(__name__)
 
 # The advisory lock's key: any 64-bit number no other code in the database uses.
 LOCK_KEY = zlib.crc32(b"celery beat leadership")
+# The server's side of the lock's connection: probe after 30 s of silence, then
+# every 10 s, and drop it (and the lock) after 3 unanswered probes.
+SERVER_KEEPALIVES = {
+    "tcp_keepalives_idle": "30",
+    "tcp_keepalives_interval": "10",
+    "tcp_keepalives_count": "3",
+}
 
 
 class Lock(Protocol):
@@ -52,7 +60,10 @@ class PostgresAdvisoryLock:
         import psycopg
 
         params = connections[self._alias].get_connection_params()
-        return psycopg.connect(**params, autocommit=True)
+        connection = psycopg.connect(**params, autocommit=True)
+        for name, value in SERVER_KEEPALIVES.items():
+            connection.execute("SELECT set_config(%s, %s, false)", [name, value])
+        return connection
 
     def hold(self) -> bool:
         try:
@@ -93,9 +104,11 @@ class FileLock:
         handle = self._path.open("a")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        except OSError as error:
             handle.close()
-            return False
+            if isinstance(error, BlockingIOError):  # another process holds it
+                return False
+            raise
         self._file = handle
         return True
 
