@@ -109,17 +109,19 @@ def report() -> dict:
 
 def run_checks() -> dict:
     results: dict[str, bool] = {}
+    started: dict[str, threading.Thread] = {}
     for name, check in CHECKS.items():
         if name in health.running and health.running[name].is_alive():
             logger.warning("health check %s failed: still running since the last check", name)
             results[name] = False
             continue
-        health.running[name] = threading.Thread(
-            target=run_check, args=(name, check, results), daemon=True
-        )
-        health.running[name].start()
+        started[name] = threading.Thread(target=run_check, args=(name, check, results), daemon=True)
+        started[name].start()
+    health.running.update(started)
+    # Only this run's checks are waited for: one still hanging from an earlier
+    # run has its answer (not ok) already.
     deadline = monotonic() + DEADLINE_SECONDS
-    for name, thread in health.running.items():
+    for name, thread in started.items():
         thread.join(max(0.0, deadline - monotonic()))
         if name not in results:
             logger.warning("health check %s failed: no answer within %s s", name, DEADLINE_SECONDS)

@@ -30,12 +30,14 @@ KEEP_HISTORY_FOR = datetime.timedelta(days=7)
 # over several sweeps rather than in one burst.
 SWEEP_BATCH = 500
 
-# Failures that pass: the database restarting or out of pooled connections, the
-# broker away. A task retries them after about 1, 2, 4, 8 and 16 s (with jitter):
-# all within a minute, far inside the broker's visibility timeout (a task a
-# worker holds longer than that is delivered again to another).
+# Failures that pass: the database restarting or out of pooled connections. A
+# task retries them after about 1, 2, 4, 8 and 16 s (with jitter): all within a
+# minute, far inside the broker's visibility timeout (a task a worker holds longer
+# than that is delivered again to another). The broker being away never reaches
+# here: send_answer leaves the ping to the next sweep, and a retry would need the
+# broker anyway.
 RETRY_WHAT_PASSES = {
-    "autoretry_for": (OperationalError, InterfaceError, kombu.exceptions.OperationalError),
+    "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": True,
     "retry_backoff_max": 30,
     "retry_jitter": True,

@@ -116,7 +116,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # prefork, SIGTERM kills the pool's children mid-task; a pool of threads lives in
 # one process, which shuts down warmly: it finishes the tasks it holds. A task
 # still running at SIGKILL was never acknowledged, so the broker delivers it
-# again (by RabbitMQ at once, by Redis after its visibility timeout, an hour).
+# again (by RabbitMQ at once, by Redis after CELERY_VISIBILITY_TIMEOUT, 300 s).
 # Tasks must therefore be safe to run twice (core/tasks.py's are), and should
 # finish well within 30 s: split longer work into several tasks.
 # (Threads cannot be killed, so Celery's time limits do not apply to them.)
