@@ -23,6 +23,19 @@ from .template import procfile
 ROUTER_HEADERS = {"X-Forwarded-Proto": "https"}
 
 
+# The heartbeat every 2 s (HEARTBEAT_SECONDS), not the default minute; how long a
+# test waits for /health/ to turn green.
+HEARTBEAT_SECONDS = 2
+HEARTBEAT_DEADLINE_SECONDS = 60
+
+
+def heartbeat_recorder(home_page: str) -> str:
+    """Who recorded the last heartbeat ("<host> pid <n>"), as the home page says."""
+    found = re.search(r"recorded by (.+? pid \d+)\.", home_page)
+    assert found, "the home page names no heartbeat's recorder"
+    return found.group(1)
+
+
 def heroku_config(database: servers.Server, *add_ons: servers.Server, **overrides: str) -> dict:
     """The config vars of a Heroku app with these add-ons."""
     config = {

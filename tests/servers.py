@@ -61,11 +61,6 @@ class Server:
     def resume(self) -> None:
         os.kill(self.pid, signal.SIGCONT)
 
-    def restart(self) -> None:
-        """Stop the server, cutting every connection, and start it again on its port."""
-        with self.down():
-            pass
-
     @contextmanager
     def down(self) -> Iterator[None]:
         """The server stopped (every connection cut, new ones refused) for the

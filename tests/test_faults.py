@@ -285,7 +285,11 @@ def test_a_rolling_restart_under_load_fails_no_request(formation):
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     served = web.output().count('"GET / HTTP/1.1" 200')
-    wait_for("the load to start", lambda: web.output().count('" 200') > served + 50, 10)
+    wait_for(
+        "the load to start",
+        lambda: web.output().count('"GET / HTTP/1.1" 200') > served + 50,
+        10,
+    )
     for restart in (1, 2):
         # To gunicorn's master alone: new workers start, the old ones finish and go.
         web.process.send_signal(signal.SIGHUP)

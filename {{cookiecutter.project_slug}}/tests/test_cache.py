@@ -33,8 +33,13 @@ def clock(monkeypatch):
     return now
 
 
-def test_reads_miss_and_writes_are_dropped_while_memcached_is_down():
-    cache = make_cache()
+@pytest.mark.parametrize(
+    "retry_after",
+    [30, 0],
+    ids=["later-calls-skip-the-server", "every-call-meets-the-refused-connection"],
+)
+def test_reads_miss_and_writes_are_dropped_while_memcached_is_down(retry_after):
+    cache = make_cache(retry_after=retry_after)
 
     assert cache.get("key") is None
     assert cache.get("key", "fallback") == "fallback"

@@ -80,6 +80,9 @@ def served(unused_port, tmp_path):
                 break
         except OSError:
             time.sleep(0.1)
+    else:
+        server.terminate()
+        pytest.fail("gunicorn did not listen within 30 s")
     yield url
     server.terminate()
     server.wait(timeout=30)
@@ -88,14 +91,17 @@ def served(unused_port, tmp_path):
 def test_a_client_cannot_move_the_sites_urls_with_a_script_name_header(served):
     """gunicorn maps a SCRIPT_NAME header onto every URL the site makes, from
     trusted addresses only; no address is trusted."""
-    request = urllib.request.Request(served + "/admin/", headers={"SCRIPT_NAME": "/evil"})
-    opener = urllib.request.build_opener(NoRedirects)
-    try:
-        opener.open(request, timeout=30)
-    except urllib.error.HTTPError as redirect:
-        location = redirect.headers["Location"]
 
-    assert location == "/admin/login/?next=/admin/"
+    def answer(path: str) -> tuple[int, str | None]:
+        request = urllib.request.Request(served + path, headers={"SCRIPT_NAME": "/evil"})
+        try:
+            with urllib.request.build_opener(NoRedirects).open(request, timeout=30) as response:
+                return response.status, None
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers["Location"]
+
+    assert answer("/admin/") == (302, "/admin/login/?next=/admin/")
+    assert answer("/evil/admin/")[0] == 404, "the site answered under the client's prefix"
 
 
 class NoRedirects(urllib.request.HTTPRedirectHandler):
