@@ -42,8 +42,14 @@ lint: $(VENV)/installed
 	cd "{{cookiecutter.project_slug}}" && ../$(VENV)/bin/ruff check --no-cache . \
 		&& ../$(VENV)/bin/ruff format --no-cache --check .
 
+# The generated projects' virtualenvs are built first, where their progress shows.
+# Then two pytest workers (pytest-xdist): most of the suite waits on servers and
+# subprocesses, not on the CPU. Modules whose tests share a running formation stay
+# on one worker (their xdist_group mark). PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 test: lint
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m tests.venvs
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # What needs no server and no project virtualenv: the hooks, the answers, every
 # file rendered (under a minute).

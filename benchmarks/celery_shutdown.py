@@ -23,8 +23,8 @@ from cookiecutter.main import cookiecutter
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TEMPLATE_DIR))
 
-from tests.conftest import cached_venv_path  # noqa: E402 (the template's own helpers)
 from tests.processes import live_processes_in_group  # noqa: E402
+from tests.venvs import cached_venv_path  # noqa: E402 (the template's own helpers)
 
 POOLS = ("prefork", "threads")
 TASKS = 4

@@ -22,7 +22,8 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TEMPLATE_DIR))
 
 from tests import servers  # noqa: E402 (the template's own server fixtures)
-from tests.conftest import cached_venv_path, generate_project  # noqa: E402
+from tests.helpers import generate_project  # noqa: E402
+from tests.venvs import cached_venv_path  # noqa: E402
 
 READS = 300
 

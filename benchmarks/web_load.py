@@ -36,8 +36,12 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TEMPLATE_DIR))
 
 from tests import heroku, servers  # noqa: E402 (the template's own helpers)
-from tests.conftest import cached_venv_path, generate_project  # noqa: E402
-from tests.helpers import free_port, wait_for  # noqa: E402
+from tests.helpers import (  # noqa: E402
+    free_port,
+    generate_project,
+    wait_for,
+)
+from tests.venvs import cached_venv_path  # noqa: E402
 
 SLOW_SECONDS = 0.2
 BENCH_VIEWS = '''"""Views mounted for benchmarks/web_load.py only."""

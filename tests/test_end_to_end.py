@@ -28,7 +28,8 @@ from .processes import (
     stop_process_group,
 )
 
-pytestmark = pytest.mark.venv  # `make demo` builds the demo's virtualenv
+# One worker runs the module: its tests share one running demo, which the last stops.
+pytestmark = [pytest.mark.venv, pytest.mark.xdist_group("demo")]  # make demo builds a venv
 
 IGNORED = shutil.ignore_patterns(".git", ".venv", ".cache", "demo", "__pycache__")
 # pip installs two virtualenvs before the site is up.

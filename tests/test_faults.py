@@ -19,10 +19,10 @@ import psycopg
 import pytest
 
 from . import heroku, servers
-from .conftest import generate_project
-from .helpers import free_port, run, wait_for
+from .helpers import free_port, generate_project, run, wait_for
 
-pytestmark = pytest.mark.servers
+# One worker runs the module, so that its formations start once.
+pytestmark = [pytest.mark.servers, pytest.mark.xdist_group("faults")]
 
 HEARTBEAT_SECONDS = 1
 SWEEP_SECONDS = 2

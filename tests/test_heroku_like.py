@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from . import browser, heroku, servers
-from .conftest import generate_project, require_sasl_capable_pylibmc
-from .helpers import TEMPLATE_DIR, run, wait_for
+from .helpers import TEMPLATE_DIR, generate_project, run, wait_for
 from .processes import (
     SHUTDOWN_WINDOW,
     ancestry,
@@ -30,8 +29,10 @@ from .processes import (
     stop_process_group,
 )
 from .template import procfile
+from .venvs import require_sasl_capable_pylibmc
 
-pytestmark = pytest.mark.servers
+# One worker runs the module, so that each broker's app starts once.
+pytestmark = [pytest.mark.servers, pytest.mark.xdist_group("heroku_like")]
 
 # Screenshots from the browser test, kept for a person to look at.
 ARTIFACTS = TEMPLATE_DIR / "artifacts" / "screenshots"

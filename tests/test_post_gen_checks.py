@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import generate_project
-from .helpers import TEMPLATE_DIR
+from .helpers import TEMPLATE_DIR, generate_project
 from .template import post_gen
 
 IGNORED = shutil.ignore_patterns(".git", ".venv", ".cache", "demo", "__pycache__")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from . import servers
-from .conftest import generate_project, require_sasl_capable_pylibmc
-from .helpers import run
+from .helpers import generate_project, run
+from .venvs import require_sasl_capable_pylibmc
 
 pytestmark = pytest.mark.servers
 

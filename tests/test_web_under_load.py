@@ -19,10 +19,10 @@ import psycopg
 import pytest
 
 from . import heroku, servers
-from .conftest import generate_project
-from .helpers import free_port, wait_for
+from .helpers import free_port, generate_project, wait_for
 
-pytestmark = pytest.mark.servers
+# One worker runs the module, so that its stack of servers starts once.
+pytestmark = [pytest.mark.servers, pytest.mark.xdist_group("web_under_load")]
 
 # Heroku Postgres Essential-0.
 MAX_CONNECTIONS = 20
