@@ -9,7 +9,7 @@ VENV := .venv
 DEMO := demo/my_site
 DEMO_PORT ?= 8000
 
-.PHONY: demo test test-fast lint clean bench
+.PHONY: demo test test-fast lint clean bench pins
 
 # The template's tooling, reinstalled whenever its requirements change.
 $(VENV)/installed: requirements-dev.txt
@@ -21,11 +21,11 @@ $(VENV)/installed: requirements-dev.txt
 $(DEMO)/manage.py: $(VENV)/installed
 	$(VENV)/bin/cookiecutter --no-input --output-dir demo .
 
-# The demo's own virtualenv, made with the template's interpreter: pyenv would
-# otherwise pick the Python named in the demo's .python-version.
+# The demo's own virtualenv, made by the project's `make install` (which first says
+# what this machine lacks, if pip cannot install pylibmc here), with the template's
+# interpreter: pyenv would otherwise pick the Python named in the demo's .python-version.
 $(DEMO)/.venv/installed: $(DEMO)/manage.py
-	$(VENV)/bin/python -m venv $(DEMO)/.venv
-	$(DEMO)/.venv/bin/pip install --quiet --disable-pip-version-check -r $(DEMO)/requirements-dev.txt
+	$(MAKE) -C $(DEMO) install PYTHON="$(abspath $(VENV))/bin/python"
 	touch $@
 
 demo: $(DEMO)/.venv/installed
@@ -64,3 +64,9 @@ bench: $(VENV)/installed
 	$(VENV)/bin/python benchmarks/celery_shutdown.py
 	$(VENV)/bin/python benchmarks/memcached_clients.py
 	$(VENV)/bin/python benchmarks/web_load.py
+
+# Re-pin the generated projects' requirements (one set per broker, in the project
+# template's pins/): after editing requirements*.in; UPGRADE=1 takes the newest
+# releases the .in files allow. Run make test, then commit.
+pins: $(VENV)/installed
+	$(VENV)/bin/python scripts/pin_requirements.py $(if $(UPGRADE),--upgrade)

@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,16 +40,20 @@ def rendered_answers() -> dict:
 # PRUNING
 # ------------------------------------------------------------------------------
 def keep_only_chosen_broker(project: Path, brokers: dict[str, dict], chosen: str) -> None:
-    """The chosen broker's settings module becomes config/settings/broker.py; the
-    other brokers' modules and tests go (cookiecutter.json's _brokers table)."""
+    """The chosen broker's settings module becomes config/settings/broker.py, and
+    its pinned requirements the project's; the other brokers' modules, pins and
+    tests go (cookiecutter.json's _brokers table)."""
     for name, broker in brokers.items():
         module = project / broker["settings_module"]
         if name == chosen:
             module.rename(module.with_name("broker.py"))
+            for pinned in sorted((project / broker["pins"]).iterdir()):
+                pinned.rename(project / pinned.name)
             continue
         module.unlink()
         for test in broker["tests"]:
             (project / test).unlink()
+    shutil.rmtree(project / Path(brokers[chosen]["pins"]).parent)
 
 
 def write_env_file(project: Path) -> None:

@@ -151,7 +151,11 @@ def test_only_the_chosen_broker_is_kept_with_what_its_table_row_says(cookies, br
     assert [test for test in others if (project / test).exists()] == []
     assert all((project / test).exists() for test in row["tests"])
     assert row["addon"] in json.loads((project / "app.json").read_text())["addons"]
-    assert f"celery{row['celery_extras']}==" in (project / "requirements.txt").read_text()
+    assert f"\ncelery{row['celery_extras']}\n" in (project / "requirements.in").read_text()
+    pinned = PROJECT_TEMPLATE / row["pins"]
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        assert (project / name).read_text() == (pinned / name).read_text()
+    assert not (project / "pins").exists()
     assert f"# {row['variables'][1]}={row['local_url']}" in (project / ".env.example").read_text()
     assert f"heroku addons:create {row['addon']}" in (project / "README.md").read_text()
 

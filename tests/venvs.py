@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 
 from .helpers import CACHE_DIR, PROJECT_TEMPLATE, generate_project, run
+from .template import BROKERS
 
 # What each kind installs from a generated project: all of development's tools, or
 # only what Heroku's build installs.
 KINDS = {"project": "requirements-dev.txt", "production": "requirements.txt"}
+# The requirements are pinned with hashes, so pip checks every file it downloads.
 
 # pylibmc's wheels bundle libmemcached 1.0.16, whose SASL login (MemCachier's)
 # reads the server's list of mechanisms into memory it never cleared: whether it
@@ -37,7 +39,7 @@ def requirements_fingerprint() -> str:
     """Changes whenever the generated project's requirements, or how they install, change."""
     digest = hashlib.sha256(f"{sys.version} pylibmc-from-source={pylibmc_from_source()}".encode())
     for name in KINDS.values():
-        digest.update((PROJECT_TEMPLATE / name).read_bytes())
+        digest.update((PROJECT_TEMPLATE / BROKERS["redis"]["pins"] / name).read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -72,6 +74,9 @@ def cached_venv(kind: str, scratch: Path) -> Path:
         pip = [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]
         if pylibmc_from_source():
             pip += ["--no-binary", "pylibmc"]
+        if kind == "production":
+            # What the pins leave out would be missing: test_pins.py runs `pip check`.
+            pip += ["--no-deps"]
         run([*pip, "-r", KINDS[kind]], cwd=project)
         (venv / "installed").touch()
     return venv

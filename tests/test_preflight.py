@@ -1,0 +1,122 @@
+"""`make install` (and the template's `make demo`) run the generated project's
+scripts/preflight.py before pip: where pylibmc has no wheel for the Python in use,
+a machine without a C compiler or libmemcached's headers hears what to install,
+instead of a compiler error minutes into pip's output.
+
+pip looks only in a folder of this test's (no index, no network): an empty one
+means no wheel fits, one holding a pylibmc wheel means one does."""
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .helpers import generate_project
+from .venvs import LIBMEMCACHED_HEADERS
+
+PYLIBMC = "1.6.3"  # the version the project pins (test_pins.py checks the pins)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return generate_project(tmp_path_factory.mktemp("preflight"))
+
+
+def write_wheel(folder: Path, name: str, version: str) -> None:
+    """A minimal pure-Python wheel: what pip needs to call it a fit."""
+    info = f"{name}-{version}.dist-info"
+    with zipfile.ZipFile(folder / f"{name}-{version}-py3-none-any.whl", "w") as wheel:
+        wheel.writestr(
+            f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        )
+        wheel.writestr(
+            f"{info}/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
+        wheel.writestr(f"{info}/RECORD", "")
+
+
+def compiler_without_libmemcached(folder: Path) -> Path:
+    """The system's C compiler, looking at a copy of /usr/include that lacks
+    libmemcached's headers: a machine where libmemcached-dev is not installed."""
+    include = folder / "include"
+    include.mkdir()
+    for entry in Path("/usr/include").iterdir():
+        if not entry.name.startswith("libmemcached"):
+            (include / entry.name).symlink_to(entry)
+    builtin = subprocess.run(["cc", "-print-file-name=include"], capture_output=True, text=True)
+    multiarch = subprocess.run(["cc", "-print-multiarch"], capture_output=True, text=True)
+    wrapper = folder / "cc"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'exec cc -nostdinc -isystem "{builtin.stdout.strip()}" -isystem "{include}" '
+        f'-isystem "{include / multiarch.stdout.strip()}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def preflight(project: Path, wheels: Path, compiler: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "PIP_CONFIG_FILE": os.devnull,  # no machine-wide index or wheel folder
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(wheels),
+        "CC": compiler,
+    }
+    return subprocess.run(
+        [sys.executable, "scripts/preflight.py"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_python_with_a_wheel_needs_no_compiler(project, tmp_path):
+    write_wheel(tmp_path, "pylibmc", PYLIBMC)
+
+    result = preflight(project, tmp_path, compiler="/nonexistent/cc")
+
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_without_a_wheel_a_missing_compiler_is_named_with_the_command_that_installs_it(
+    project, tmp_path
+):
+    result = preflight(project, tmp_path, compiler="/nonexistent/cc")
+
+    assert result.returncode == 1
+    assert f"pylibmc {PYLIBMC} has no wheel" in result.stderr
+    assert "lacks a C compiler" in result.stderr
+    assert "sudo apt-get install -y gcc python3-dev libmemcached-dev zlib1g-dev" in result.stderr
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")
+def test_without_a_wheel_missing_libmemcached_headers_are_named(project, tmp_path):
+    compiler = compiler_without_libmemcached(tmp_path)
+
+    result = preflight(project, tmp_path, compiler=str(compiler))
+
+    assert result.returncode == 1
+    assert "libmemcached/memcached.h" in result.stderr
+    assert "Python.h" not in result.stderr
+    assert "sudo apt-get install -y libmemcached-dev" in result.stderr
+
+
+def test_without_a_wheel_a_machine_that_can_compile_goes_ahead(project, tmp_path):
+    if not (shutil.which("cc") and LIBMEMCACHED_HEADERS.is_file()):
+        reason = "needs cc and libmemcached's headers (apt-get install gcc libmemcached-dev)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+    result = preflight(project, tmp_path, compiler="cc")
+
+    assert (result.returncode, result.stderr) == (0, "")
