@@ -39,6 +39,7 @@ START_DEADLINE_SECONDS = 300
 @dataclass
 class RunningDemo:
     url: str
+    project: Path
     log: Path
     process: subprocess.Popen
     opener: urllib.request.OpenerDirector
@@ -54,6 +55,18 @@ class RunningDemo:
         data = urllib.parse.urlencode(fields).encode()
         with self.opener.open(self.url + path, data=data, timeout=10) as response:
             return response.url
+
+    def ping_the_workers(self) -> str:
+        """Press the home page's button; return which process answered the ping."""
+        _, home = self.get("/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home).group(1)
+        landed_on = self.post("/pings/", {"csrfmiddlewaretoken": token})
+        ping_id = re.search(r"\?ping=(\d+)$", landed_on).group(1)
+
+        def answer() -> str:
+            return json.loads(self.get(f"/pings/{ping_id}/")[1])["answered_by"]
+
+        return wait_for("a worker to answer the ping", answer, 30)
 
     def process_id(self, process_type: str) -> int:
         """The pid honcho reported when it started `process_type`.1."""
@@ -85,7 +98,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
     )
-    running = RunningDemo(f"http://127.0.0.1:{port}", log, process, opener)
+    project = template / "demo" / "my_site"
+    running = RunningDemo(f"http://127.0.0.1:{port}", project, log, process, opener)
     try:
         wait_for("the home page", lambda: running.get("/")[0] == 200, START_DEADLINE_SECONDS)
         yield running
@@ -94,16 +108,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
 
 
 def test_a_web_request_task_runs_in_a_worker_process(demo):
-    _, home = demo.get("/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home).group(1)
+    answered_by = demo.ping_the_workers()
 
-    landed_on = demo.post("/pings/", {"csrfmiddlewaretoken": token})
-    ping_id = re.search(r"\?ping=(\d+)$", landed_on).group(1)
-
-    def answer() -> str:
-        return json.loads(demo.get(f"/pings/{ping_id}/")[1])["answered_by"]
-
-    answered_by = wait_for("a worker to answer the ping", answer, 30)
     chain = ancestry(pid_in(answered_by))
     assert demo.process_id("worker") in chain, f"{answered_by} is not the worker: {chain}"
     assert demo.process_id("web") not in chain
@@ -120,6 +126,23 @@ def test_the_scheduler_heartbeat_fires_and_health_turns_green(demo):
     recorded_by = heroku.heartbeat_recorder(demo.get("/")[1])
     chain = ancestry(pid_in(recorded_by))
     assert demo.process_id("worker") in chain, f"{recorded_by} is not the worker: {chain}"
+
+
+def test_a_code_change_restarts_the_web_and_the_worker_which_then_answer(demo):
+    """The demo's .env has CODE_RELOAD=on: gunicorn's reloader restarts the web
+    workers, config/reload.py the Celery worker (in place: honcho sees the same pid)."""
+    tasks = demo.project / "core" / "tasks.py"
+    tasks.write_text(tasks.read_text() + "\n# Changed by the template's end-to-end test.\n")
+    later = tasks.stat().st_mtime + 2  # past any whole-second file time stamps
+    os.utime(tasks, (later, later))
+
+    def restarted() -> bool:
+        log = demo.log.read_text()
+        return "Worker reloading" in log and "Restarting celery worker" in log
+
+    wait_for("the web and the worker to restart", restarted, 30)
+    answered_by = demo.ping_the_workers()
+    assert demo.process_id("worker") in ancestry(pid_in(answered_by))
 
 
 def test_every_process_logs_and_all_stop_on_sigterm_within_herokus_window(demo):

@@ -54,6 +54,10 @@ keepalive = 95
 # that Heroku's Python buildpack exports.
 forwarded_allow_ips = ""
 
+# Locally (.env sets CODE_RELOAD=on), workers restart when a loaded Python file
+# changes. Read here without Django's settings, which load only in the workers.
+reload = os.environ.get("CODE_RELOAD", "").strip().lower() in {"1", "true", "yes", "on"}
+
 # Access log on stdout for Heroku's log router, with Heroku's request id, so a
 # line here matches the router's line for the same request, and the time taken.
 accesslog = "-"

@@ -3,7 +3,9 @@
 import os
 
 from celery import Celery, signals
+from django.conf import settings
 
+from . import reload
 from .startup import UnsafeEnvironment, refuse_to_start_if_misconfigured
 
 # Unset means production: Heroku's config and your .env name the module explicitly.
@@ -23,3 +25,9 @@ def refuse_insecure_start(**_: object) -> None:
     except UnsafeEnvironment as refusal:
         # Celery logs and ignores exceptions from signal handlers; it does stop on exit.
         raise SystemExit(str(refusal)) from None
+
+
+@signals.worker_ready.connect
+def restart_on_code_change(**_: object) -> None:
+    if settings.CODE_RELOAD:
+        reload.start_watching()

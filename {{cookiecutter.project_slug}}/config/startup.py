@@ -40,6 +40,8 @@ def production_problems() -> list[str]:
         problems.append("DATABASE_URL is not set: add a Heroku Postgres database.")
     if not settings.CELERY_BROKER_URL:
         problems.append(f"No Celery broker: set {broker_variables}.")
+    if settings.CODE_RELOAD:
+        problems.append("CODE_RELOAD is on: it is for local development; unset it.")
     return [problem for problem in problems if problem]
 
 

@@ -20,7 +20,7 @@ ROUTER_KEEPALIVE = 90
 
 
 def load_config(monkeypatch, **environment: str) -> dict:
-    for name in ("DYNO", "PORT", "WEB_CONCURRENCY", "GUNICORN_WORKER_CONNECTIONS"):
+    for name in ("DYNO", "PORT", "WEB_CONCURRENCY", "GUNICORN_WORKER_CONNECTIONS", "CODE_RELOAD"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -33,6 +33,11 @@ def test_binds_herokus_port_on_every_interface_of_a_dyno(monkeypatch):
 
 def test_binds_loopback_only_off_heroku(monkeypatch):
     assert load_config(monkeypatch, PORT="8000")["bind"] == ["127.0.0.1:8000"]
+
+
+@pytest.mark.parametrize(("value", "reloads"), [("on", True), ("off", False), ("", False)])
+def test_workers_reload_changed_code_only_when_code_reload_is_on(monkeypatch, value, reloads):
+    assert load_config(monkeypatch, CODE_RELOAD=value)["reload"] is reloads
 
 
 def test_worker_count_follows_web_concurrency(monkeypatch):

@@ -165,6 +165,7 @@ def test_deploy_check_reports_nothing_in_a_production_environment(
         pytest.param({"DEBUG": "true"}, "DEBUG is on", id="debug-on"),
         pytest.param({"DATABASE_URL": ""}, "DATABASE_URL is not set", id="no-database"),
         pytest.param({"CELERY_BROKER_URL": ""}, "No Celery broker: set", id="no-broker"),
+        pytest.param({"CODE_RELOAD": "on"}, "CODE_RELOAD is on", id="code-reload"),
     ],
 )
 def test_production_refuses_to_start_unsafely(

@@ -14,7 +14,7 @@ from config.schedule import beat_schedule
 from . import connections
 from .addons import cache_from_env
 from .broker import broker_from_env, broker_transport_options
-from .environment import env_seconds, env_str
+from .environment import env_bool, env_seconds, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -146,6 +146,10 @@ CELERY_BEAT_SCHEDULE = beat_schedule(HEARTBEAT_PERIOD, SWEEP_PERIOD)
 
 # HEALTH: /health/ runs its checks at most this often per web process (core/health.py).
 HEALTH_CHECK_INTERVAL = env_seconds("HEALTH_CHECK_INTERVAL", 10)
+
+# Local only (.env turns it on): the worker restarts when the code changes
+# (config/reload.py), and gunicorn reads the same variable. Production refuses it.
+CODE_RELOAD = env_bool("CODE_RELOAD", False)
 
 # LOGGING: everything to stdout, where Heroku's log router collects it
 # ------------------------------------------------------------------------------

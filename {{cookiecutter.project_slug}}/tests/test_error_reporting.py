@@ -1,0 +1,100 @@
+"""Errors go to the Sentry server SENTRY_DSN names, and nowhere without it. The
+server here is a local stand-in that records what the SDK sends."""
+
+import gzip
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+
+import pytest
+import sentry_sdk
+from django.urls import path
+
+from config.error_reporting import start_error_reporting
+
+
+def fail(request):
+    raise RuntimeError("the view failed on purpose")
+
+
+urlpatterns = [path("fail/", fail)]
+
+
+class FakeSentry(http.server.ThreadingHTTPServer):
+    """Accepts Sentry envelopes (POST /api/<project>/envelope/) and keeps them."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), EnvelopeHandler)
+        self.envelopes: list[str] = []
+
+    @property
+    def dsn(self) -> str:
+        return f"http://public-key@127.0.0.1:{self.server_address[1]}/42"
+
+
+class EnvelopeHandler(http.server.BaseHTTPRequestHandler):
+    server: FakeSentry
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        if self.path == "/api/42/envelope/":
+            self.server.envelopes.append(body.decode())
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def sentry(monkeypatch) -> Iterator[FakeSentry]:
+    server = FakeSentry()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    monkeypatch.delenv("SENTRY_DSN", raising=False)
+    sentry_sdk.init()  # no DSN: the SDK goes back to sending nothing
+    server.shutdown()
+
+
+def events(envelopes: list[str]) -> list[dict]:
+    """The error events in the envelopes (one JSON header line, then item pairs)."""
+    found = []
+    for envelope in envelopes:
+        lines = envelope.splitlines()[1:]
+        for item_header, payload in zip(lines[::2], lines[1::2], strict=False):
+            if json.loads(item_header).get("type") == "event":
+                found.append(json.loads(payload))
+    return found
+
+
+@pytest.mark.urls(__name__)
+def test_an_error_in_a_request_is_reported_without_personal_data(client, sentry, monkeypatch):
+    monkeypatch.setenv("SENTRY_DSN", sentry.dsn)
+    assert start_error_reporting()
+    client.raise_request_exception = False
+
+    response = client.get("/fail/", HTTP_COOKIE="sessionid=secret")
+    sentry_sdk.flush(timeout=5)
+
+    assert response.status_code == 500
+    [event] = events(sentry.envelopes)
+    [exception] = event["exception"]["values"]
+    assert (exception["type"], exception["value"]) == ("RuntimeError", "the view failed on purpose")
+    assert "secret" not in json.dumps(event)
+
+
+@pytest.mark.urls(__name__)
+def test_without_a_dsn_nothing_starts_and_nothing_is_sent(client, sentry, monkeypatch):
+    monkeypatch.delenv("SENTRY_DSN", raising=False)
+
+    assert not start_error_reporting()
+    client.raise_request_exception = False
+    assert client.get("/fail/").status_code == 500
+    sentry_sdk.flush(timeout=1)
+
+    assert sentry_sdk.get_client().dsn is None
+    assert sentry.envelopes == []
