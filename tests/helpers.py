@@ -1,5 +1,6 @@
 """Helpers for the template's tests: paths, running commands, polling with a deadline."""
 
+import shutil
 import socket
 import subprocess
 import time
@@ -13,6 +14,8 @@ from cookiecutter.main import cookiecutter
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
 CACHE_DIR = TEMPLATE_DIR / ".cache"
+# What a copy of the template leaves behind: version control, virtualenvs, the demo.
+NOT_THE_TEMPLATE = shutil.ignore_patterns(".git", ".venv", ".cache", "demo", "__pycache__")
 
 T = TypeVar("T")
 
@@ -28,6 +31,12 @@ def run(
         f"`{' '.join(command)}` exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
     )
     return result
+
+
+def copy_template(destination: Path) -> Path:
+    """The template's working tree as it stands, uncommitted changes included."""
+    shutil.copytree(TEMPLATE_DIR, destination, ignore=NOT_THE_TEMPLATE)
+    return destination
 
 
 def wait_for(what: str, probe: Callable[[], T | None], deadline_seconds: float) -> T:

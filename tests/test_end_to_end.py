@@ -5,7 +5,6 @@ import http.cookiejar
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import urllib.error
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from . import heroku
-from .helpers import TEMPLATE_DIR, free_port, wait_for
+from .helpers import copy_template, free_port, wait_for
 from .processes import (
     SHUTDOWN_WINDOW,
     ancestry,
@@ -31,7 +30,6 @@ from .processes import (
 # One worker runs the module: its tests share one running demo, which the last stops.
 pytestmark = [pytest.mark.venv, pytest.mark.xdist_group("demo")]  # make demo builds a venv
 
-IGNORED = shutil.ignore_patterns(".git", ".venv", ".cache", "demo", "__pycache__")
 # pip installs two virtualenvs before the site is up.
 START_DEADLINE_SECONDS = 300
 
@@ -80,8 +78,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
     """`make demo` in a clean copy of the template, shared by this module's tests
     (the last one stops it) and stopped with SIGTERM in any case."""
     tmp_path = tmp_path_factory.mktemp("demo")
-    template = tmp_path / "django-skel"
-    shutil.copytree(TEMPLATE_DIR, template, ignore=IGNORED)
+    template = copy_template(tmp_path / "django-skel")
     port = free_port()
     log = tmp_path / "demo.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}

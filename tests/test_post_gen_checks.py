@@ -1,16 +1,14 @@
 """The post-generation checks catch a broken output, say what failed, and leave
 nothing behind. Faults are planted in a copy of the template."""
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .helpers import TEMPLATE_DIR, generate_project
+from .helpers import copy_template, generate_project
 from .template import post_gen
 
-IGNORED = shutil.ignore_patterns(".git", ".venv", ".cache", "demo", "__pycache__")
 PROJECT = "{{cookiecutter.project_slug}}"
 
 
@@ -45,8 +43,7 @@ def add_a_failing_test(project: Path) -> None:
 @pytest.fixture
 def template_with(tmp_path: Path) -> Callable[[Callable[[Path], None]], Path]:
     def make(plant_fault: Callable[[Path], None]) -> Path:
-        copy = tmp_path / "template"
-        shutil.copytree(TEMPLATE_DIR, copy, ignore=IGNORED)
+        copy = copy_template(tmp_path / "template")
         plant_fault(copy / PROJECT)
         return copy
 
