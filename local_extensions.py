@@ -1,7 +1,16 @@
 """Jinja extensions that cookiecutter loads for this template (cookiecutter.json's
-_extensions); it puts the template's folder on sys.path to import them."""
+_extensions); it puts the template's folder on sys.path to import them.
 
+Treat the set of extensions, and what each does, as fixed. `cruft update` renders a
+project's old release and then the new one in a single process, and Python imports
+this module only once: the new release's render runs the old release's classes, and
+one added since then is not found (AttributeError: module 'local_extensions' has no
+attribute ...), so the update fails.
+"""
+
+import json
 import logging
+from pathlib import Path
 
 from jinja2 import Environment
 from jinja2.ext import Extension
@@ -49,3 +58,16 @@ class TomlEscape(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["toml_escape"] = toml_escape
+
+
+class TemplateOptions(Extension):
+    """`{{ template_options }}`: cookiecutter.json as it stands, choices as lists.
+    The pre-generation hook checks the answers against it. Cookiecutter's own
+    `_cookiecutter` is no substitute: cruft never defines it, and a replay file
+    fills it with the answers instead of the choices. Read from this file's
+    folder, which during `cruft update` holds whichever release is rendering."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        options = Path(__file__).with_name("cookiecutter.json").read_text(encoding="utf-8")
+        environment.globals["template_options"] = json.loads(options)

@@ -21,12 +21,14 @@ DOMAIN_PATTERN = re.compile("(" + DOMAIN_LABEL + r"\.)+[a-z]{2,63}")
 
 
 def rendered_answers() -> tuple[dict, dict]:
-    """The answers, and every option's default (lists for choices). Cookiecutter
-    renders this file with Jinja: the values arrive as JSON, which escapes every
-    quote, so the raw strings below cannot be cut short by an answer. Read only
-    when the hook runs, so that tests can import this module as it stands."""
+    """The answers, and cookiecutter.json's options (lists for choices, from
+    local_extensions.TemplateOptions, which cookiecutter, its replay files and
+    cruft all load). Cookiecutter renders this file with Jinja: the values arrive
+    as JSON, which escapes every quote, so the raw strings below cannot be cut
+    short by an answer. Read only when the hook runs, so that tests can import
+    this module as it stands."""
     answers = json.loads(r"""{{ cookiecutter | tojson }}""")
-    options = json.loads(r"""{{ _cookiecutter | tojson }}""")
+    options = json.loads(r"""{{ template_options | tojson }}""")
     return answers, options
 
 
@@ -81,8 +83,8 @@ FREE_TEXT_VALIDATORS: dict[str, Callable[[str], str]] = {
 
 def validators(options: dict) -> dict[str, Callable[[str], str]]:
     """The free-text checks, and one for each choice variable of cookiecutter.json.
-    (On the command line cookiecutter refuses a bad choice itself, before any hook
-    runs; a replay file or a cruft update can still bring one here.)"""
+    (On the command line and under cruft, cookiecutter refuses a bad choice itself
+    before any hook runs; a replay file skips that check and brings one here.)"""
     choices = {
         name: one_of([str(choice) for choice in default])
         for name, default in options.items()

@@ -5,6 +5,8 @@ The rules are checked by calling the pre-generation hook's functions directly;
 a few whole generations, through cookiecutter's API and its command line, show
 that the hook is wired in and what a user sees."""
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -80,12 +82,17 @@ COMMAND_LINE_CASES = [
 ]
 
 
-def run_cookiecutter(output_dir: Path, *answers: str) -> str:
-    """The command line a user types, with --no-input; its whole output."""
+def run_cookiecutter(tmp_path: Path, *answers: str, replay_file: Path | None = None) -> str:
+    """The command line a user types, with --no-input or a replay file; its whole
+    output. It writes into tmp_path/"out", and its HOME is a fresh folder: no
+    ~/.cookiecutterrc takes part, and its replay file lands there."""
     cookiecutter = Path(sys.executable).parent / "cookiecutter"
+    answers_from = ["--replay-file", str(replay_file)] if replay_file else ["--no-input"]
+    env = {name: value for name, value in os.environ.items() if name != "COOKIECUTTER_CONFIG"}
     result = subprocess.run(
-        [str(cookiecutter), "--no-input", "--output-dir", str(output_dir), str(TEMPLATE_DIR),
-         *answers],
+        [str(cookiecutter), *answers_from, "--output-dir", str(tmp_path / "out"),
+         str(TEMPLATE_DIR), *answers],
+        env={**env, "HOME": str(tmp_path / "home")},
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
@@ -103,7 +110,7 @@ def test_the_command_line_shows_the_message_and_no_traceback(tmp_path, field, va
     assert f"ERROR: {field}: {value!r} {rule}" in shown
     assert "Nothing was generated" in shown
     assert "Traceback" not in shown, shown
-    assert files_left(tmp_path) == []
+    assert files_left(tmp_path / "out") == []
 
 
 def test_a_bad_choice_on_the_command_line_names_the_field_and_the_choices(tmp_path):
@@ -113,4 +120,19 @@ def test_a_bad_choice_on_the_command_line_names_the_field_and_the_choices(tmp_pa
 
     assert "kafka provided for choice variable celery_broker" in shown
     assert "['redis', 'rabbitmq']" in shown
-    assert files_left(tmp_path) == []
+    assert files_left(tmp_path / "out") == []
+
+
+def test_a_bad_choice_in_a_replay_file_is_refused_by_the_hook(tmp_path):
+    """A replay file skips cookiecutter's own check of the choices: the hook is
+    what stops it, with its message and no traceback."""
+    replay_file = tmp_path / "answers.json"
+    bad = {**DEFAULT_ANSWERS, "celery_broker": "kafka"}
+    replay_file.write_text(json.dumps({"cookiecutter": bad}))
+
+    shown = run_cookiecutter(tmp_path, replay_file=replay_file)
+
+    assert "ERROR: celery_broker: 'kafka' must be one of: redis, rabbitmq." in shown
+    assert "Nothing was generated" in shown
+    assert "Traceback" not in shown, shown
+    assert files_left(tmp_path / "out") == []
