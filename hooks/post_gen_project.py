@@ -1,4 +1,5 @@
-"""After generation: prune what the answers do not need, write .env, check the output.
+"""After generation: prune what the answers do not need, write .env, record the
+answers, check the output.
 
 The fast checks use the standard library only and always run (unless the
 post_gen_checks answer is "none"). The full level also installs the project into
@@ -69,6 +70,29 @@ def write_env_file(project: Path) -> None:
     env_file.touch(mode=0o600)
     env_file.chmod(0o600)  # before the key is in it, whatever the umask
     env_file.write_text(re.sub(r"(?m)^SECRET_KEY=.*$", f"SECRET_KEY={key}", example))
+
+
+# RECORDING THE ANSWERS, for later renders of this project
+# ------------------------------------------------------------------------------
+ANSWERS_FILE = ".template-answers.json"
+
+
+def recorded_answers(answers: dict) -> dict:
+    """The answers in the shape of a cookiecutter replay file. Entries whose names
+    start with "_" stay out: cookiecutter's own hold paths on this machine, and the
+    template's tables come from whichever release renders. `full` checks are
+    recorded as `fast`: a cruft update renders the project twice, and need not
+    build a virtualenv and run `make check` each time."""
+    public = {name: value for name, value in answers.items() if not name.startswith("_")}
+    if public.get("post_gen_checks") == "full":
+        public["post_gen_checks"] = "fast"
+    return {"cookiecutter": public}
+
+
+def write_answers_file(project: Path, answers: dict) -> None:
+    """The answers, for `cookiecutter --replay-file` and `cruft link` (README)."""
+    text = json.dumps(recorded_answers(answers), indent=2) + "\n"
+    (project / ANSWERS_FILE).write_text(text)
 
 
 # FAST CHECKS: each returns a list of problems, empty when all is well
@@ -200,6 +224,7 @@ def main() -> int:
     project = Path.cwd()
     keep_only_chosen_broker(project, answers["_brokers"], answers["celery_broker"])
     write_env_file(project)
+    write_answers_file(project, answers)
     level = answers["post_gen_checks"]
     problems = [] if level == "none" else run_fast_checks(project)
     if level == "full" and not problems:

@@ -3,8 +3,10 @@ passes Django's checks (production's included) and its own tests."""
 
 import ast
 import json
+import os
 import re
 import stat
+import sys
 import tomllib
 from pathlib import Path
 
@@ -16,6 +18,11 @@ from .template import BROKERS, OPTIONS, post_gen, pre_gen
 
 # Letters beyond U+FFFF (mathematical Fraktur "Math"): JSON writes them as surrogate pairs.
 FRAKTUR_MATH = "\U0001d510\U0001d51e\U0001d531\U0001d525"
+
+# A template variable left in the output: cookiecutter.name, cookiecutter["name"] or
+# cookiecutter | filter. (The word alone is fine: the README and the recorded answers
+# name the tool.)
+TEMPLATE_VARIABLE = re.compile(r"cookiecutter\s*[.\[|]")
 
 # The supported option combinations, as data. Each id says what it covers.
 SUPPORTED = [
@@ -111,7 +118,7 @@ def test_every_file_is_rendered(cookies, answers):
     leftovers = [
         str(path.relative_to(result.project_path))
         for path in text_files(result.project_path)
-        if "cookiecutter" in path.read_text() or "cookiecutter" in str(path)
+        if TEMPLATE_VARIABLE.search(path.read_text()) or "cookiecutter" in str(path)
     ]
     assert leftovers == []
     app = json.loads((result.project_path / "app.json").read_text())
@@ -184,6 +191,39 @@ def test_regenerating_over_a_project_keeps_its_env_file(tmp_path):
 
     assert Path(again) == first
     assert (first / ".env").read_text() == before
+
+
+def project_contents(project: Path) -> dict[str, bytes]:
+    """Every file of a project but its .env (whose SECRET_KEY is new each time)."""
+    return {
+        str(path.relative_to(project)): path.read_bytes()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and path.name != ".env"
+    }
+
+
+def test_the_recorded_answers_replay_into_the_same_project(tmp_path):
+    answers = {"project_name": 'Café "Zéro"', "celery_broker": "rabbitmq", "timezone": "Asia/Tokyo"}
+    first = generate_project(tmp_path / "first", **answers)
+    answers_file = first / post_gen.ANSWERS_FILE
+    cookiecutter = Path(sys.executable).parent / "cookiecutter"
+    home = tmp_path / "home"  # cookiecutter saves each run's answers in ~/.cookiecutter_replay
+
+    run([str(cookiecutter), "--replay-file", str(answers_file), "--output-dir",
+         str(tmp_path / "again"), str(TEMPLATE_DIR)],
+        cwd=tmp_path, env={**os.environ, "HOME": str(home)})  # fmt: skip
+
+    assert project_contents(tmp_path / "again" / first.name) == project_contents(first)
+    recorded = json.loads(answers_file.read_text())["cookiecutter"]
+    assert [name for name in recorded if name.startswith("_")] == []
+
+
+def test_full_checks_are_recorded_as_fast_ones():
+    """Each `cruft update` renders the project twice: not two virtualenvs and two
+    runs of `make check`, only the checks that take a moment."""
+    recorded = post_gen.recorded_answers({"project_name": "My Site", "post_gen_checks": "full"})
+
+    assert recorded == {"cookiecutter": {"project_name": "My Site", "post_gen_checks": "fast"}}
 
 
 def read_env(path: Path) -> dict[str, str]:
