@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -147,6 +148,20 @@ def log_file(directory: Path, name: str) -> TextIO:
 
 # POSTGRESQL: Heroku Postgres requires TLS
 # ------------------------------------------------------------------------------
+def create_database(createdb: list[str], env: dict[str, str]) -> None:
+    """PostgreSQL accepts TCP connections (what the executor waits for) before it
+    accepts sessions: until then createdb hears "the database system is starting
+    up". Try again until it is up, within the start deadline."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while True:
+        result = subprocess.run(createdb, capture_output=True, text=True, env=env, check=False)
+        if result.returncode == 0:
+            return
+        if "starting up" not in result.stderr or time.monotonic() > deadline:
+            raise RuntimeError(f"createdb failed: {result.stderr.strip()}")
+        time.sleep(0.1)
+
+
 @contextmanager
 def postgres(*, tls: bool, max_connections: int = 100) -> Iterator[Server]:
     """PostgreSQL, TLS-only if `tls`. Heroku Postgres Essential-0 allows 20
@@ -190,11 +205,8 @@ def postgres(*, tls: bool, max_connections: int = 100) -> Iterator[Server]:
                     "PGPASSWORD": PASSWORD,
                     "PGSSLMODE": "require" if tls else "disable",
                 }
-                subprocess.run(
-                    [createdb, "-h", HOST, "-p", str(port), "-U", USER, "site"],
-                    check=True,
-                    capture_output=True,
-                    env=client_env,
+                create_database(
+                    [createdb, "-h", HOST, "-p", str(port), "-U", USER, "site"], client_env
                 )
                 url = f"postgres://{USER}:{PASSWORD}@{HOST}:{port}/site"
                 yield Server(
