@@ -44,12 +44,12 @@ lint: $(VENV)/installed
 
 # The generated projects' virtualenvs are built first, where their progress shows.
 # Then two pytest workers (pytest-xdist): most of the suite waits on servers and
-# subprocesses, not on the CPU. Modules whose tests share a running formation stay
-# on one worker (their xdist_group mark). PYTEST_WORKERS=0 runs in one process.
+# subprocesses, not on the CPU. Each test file runs whole on one worker, so that
+# a module's running formation starts once. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
 test: lint
 	$(VENV)/bin/python -m tests.venvs
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # What needs no server and no project virtualenv: the hooks, the answers, every
 # file rendered (under a minute).

@@ -27,8 +27,7 @@ from .processes import (
     stop_process_group,
 )
 
-# One worker runs the module: its tests share one running demo, which the last stops.
-pytestmark = [pytest.mark.venv, pytest.mark.xdist_group("demo")]  # make demo builds a venv
+pytestmark = pytest.mark.venv  # make demo builds a venv
 
 # pip installs two virtualenvs before the site is up.
 START_DEADLINE_SECONDS = 300

@@ -21,8 +21,7 @@ import pytest
 from . import heroku, servers
 from .helpers import free_port, generate_project, run, wait_for
 
-# One worker runs the module, so that its formations start once.
-pytestmark = [pytest.mark.servers, pytest.mark.xdist_group("faults")]
+pytestmark = pytest.mark.servers
 
 HEARTBEAT_SECONDS = 1
 SWEEP_SECONDS = 2

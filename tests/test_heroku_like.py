@@ -31,8 +31,7 @@ from .processes import (
 from .template import procfile
 from .venvs import require_sasl_capable_pylibmc
 
-# One worker runs the module, so that each broker's app starts once.
-pytestmark = [pytest.mark.servers, pytest.mark.xdist_group("heroku_like")]
+pytestmark = pytest.mark.servers
 
 # Screenshots from the browser test, kept for a person to look at.
 ARTIFACTS = TEMPLATE_DIR / "artifacts" / "screenshots"

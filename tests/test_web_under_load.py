@@ -21,8 +21,7 @@ import pytest
 from . import heroku, servers
 from .helpers import free_port, generate_project, wait_for
 
-# One worker runs the module, so that its stack of servers starts once.
-pytestmark = [pytest.mark.servers, pytest.mark.xdist_group("web_under_load")]
+pytestmark = pytest.mark.servers
 
 # Heroku Postgres Essential-0.
 MAX_CONNECTIONS = 20
