@@ -36,11 +36,14 @@ demo: $(DEMO)/.venv/installed
 # The project template is plain Python: it is linted as it stands, with the
 # generated project's own settings (--no-cache: a cache folder inside the
 # template would be copied into every generated project).
+TOOLING := hooks tests benchmarks scripts local_extensions.py
 lint: $(VENV)/installed
-	$(VENV)/bin/ruff check hooks tests benchmarks local_extensions.py
-	$(VENV)/bin/ruff format --check hooks tests benchmarks local_extensions.py
+	$(VENV)/bin/ruff check $(TOOLING)
+	$(VENV)/bin/ruff format --check $(TOOLING)
+	$(VENV)/bin/mypy $(TOOLING)
 	cd "{{cookiecutter.project_slug}}" && ../$(VENV)/bin/ruff check --no-cache . \
-		&& ../$(VENV)/bin/ruff format --no-cache --check .
+		&& ../$(VENV)/bin/ruff format --no-cache --check . \
+		&& ../$(VENV)/bin/mypy --config-file ../pyproject.toml .
 
 # The generated projects' virtualenvs are built first, where their progress shows.
 # Then two pytest workers (pytest-xdist): most of the suite waits on servers and

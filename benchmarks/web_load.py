@@ -36,11 +36,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TEMPLATE_DIR))
 
 from tests import heroku, servers  # noqa: E402 (the template's own helpers)
-from tests.helpers import (  # noqa: E402
-    free_port,
-    generate_project,
-    wait_for,
-)
+from tests.helpers import found_in, free_port, generate_project, wait_for  # noqa: E402
 from tests.venvs import cached_venv_path  # noqa: E402
 
 SLOW_SECONDS = 0.2
@@ -148,13 +144,13 @@ class Load:
     @classmethod
     def parse(cls, output: str) -> "Load":
         def milliseconds(text: str) -> float:
-            value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+            value, unit = found_in(r"^([\d.]+)(us|ms|s|m)$", text).groups()
             return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
-        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-        p50 = milliseconds(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
-        p99 = milliseconds(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
-        latest = milliseconds(re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", output).group(1))
+        rate = float(found_in(r"Requests/sec:\s+([\d.]+)", output).group(1))
+        p50 = milliseconds(found_in(r"^\s+50%\s+(\S+)", output, re.M).group(1))
+        p99 = milliseconds(found_in(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+        latest = milliseconds(found_in(r"Latency\s+\S+\s+\S+\s+(\S+)", output).group(1))
         non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
         socket_errors = re.search(r"Socket errors: (.*)", output)
         errors = (

@@ -39,10 +39,12 @@ def visit(
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_context(extra_http_headers=headers).new_page()
-            page.on("console", lambda m: m.type == "error" and note(console_line(m)))
+            page.on("console", lambda m: note(console_line(m)) if m.type == "error" else None)
             page.on("pageerror", lambda error: note(f"page error: {error}"))
             page.on("requestfailed", lambda r: note(f"failed: {r.url} {r.failure}"))
-            page.on("response", lambda r: r.status >= 400 and note(f"HTTP {r.status}: {r.url}"))
+            page.on(
+                "response", lambda r: note(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None
+            )
             page.goto(url, wait_until="networkidle", timeout=20_000)
             found.colour = page.evaluate(
                 "selector => getComputedStyle(document.querySelector(selector)).backgroundColor",

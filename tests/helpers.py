@@ -1,12 +1,13 @@
 """Helpers for the template's tests: paths, running commands, polling with a deadline."""
 
+import re
 import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import AnyStr, TypeVar
 
 import pytest
 from cookiecutter.main import cookiecutter
@@ -53,6 +54,13 @@ def wait_for(what: str, probe: Callable[[], T | None], deadline_seconds: float) 
                 return found
         time.sleep(0.25)
     pytest.fail(f"gave up after {deadline_seconds} s waiting for {what} (last error: {last_error})")
+
+
+def found_in(pattern: AnyStr, text: AnyStr, flags: int = 0) -> re.Match[AnyStr]:
+    """The first match of `pattern` in `text`; an assertion naming both if none."""
+    match = re.search(pattern, text, flags)
+    assert match is not None, f"{pattern!r} not found in:\n{text[:2000]!r}"
+    return match
 
 
 def free_port() -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import servers
-from .helpers import free_port, run, wait_for
+from .helpers import found_in, free_port, run, wait_for
 from .processes import live_processes_in_group, stop_process_group
 from .template import procfile
 
@@ -177,8 +177,8 @@ class Visitor:
         self.url = url
         status, headers, home = request(url, "/")
         assert status == 200, f"home page answered {status}"
-        cookie = re.search(r"csrftoken=([^;]+)", headers["Set-Cookie"]).group(1)
-        self.token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', home).group(1)
+        cookie = found_in(r"csrftoken=([^;]+)", headers["Set-Cookie"]).group(1)
+        self.token = found_in(rb'name="csrfmiddlewaretoken" value="([^"]+)"', home).group(1)
         self.headers = {"Cookie": f"csrftoken={cookie}", "Origin": url.replace("http:", "https:")}
 
     def ping(self, timeout: float = 30) -> tuple[int, int | None, float]:

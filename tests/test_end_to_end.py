@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from . import heroku
-from .helpers import copy_template, free_port, wait_for
+from .helpers import copy_template, found_in, free_port, wait_for
 from .processes import (
     SHUTDOWN_WINDOW,
     ancestry,
@@ -56,9 +56,9 @@ class RunningDemo:
     def ping_the_workers(self) -> str:
         """Press the home page's button; return which process answered the ping."""
         _, home = self.get("/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home).group(1)
+        token = found_in(r'name="csrfmiddlewaretoken" value="([^"]+)"', home).group(1)
         landed_on = self.post("/pings/", {"csrfmiddlewaretoken": token})
-        ping_id = re.search(r"\?ping=(\d+)$", landed_on).group(1)
+        ping_id = found_in(r"\?ping=(\d+)$", landed_on).group(1)
 
         def answer() -> str:
             return json.loads(self.get(f"/pings/{ping_id}/")[1])["answered_by"]

@@ -96,7 +96,9 @@ class Formation:
         """One row from the app's database, as a `heroku pg:psql` would give it."""
         url = self.database.env["DATABASE_URL"]
         with psycopg.connect(url, sslmode="require", autocommit=True) as connection:
-            return connection.execute(statement, params).fetchone()
+            row = connection.execute(statement, params).fetchone()
+        assert row is not None, f"no row for {statement}"
+        return row
 
     def stop_dynos(self) -> None:
         for dyno in self.dynos:

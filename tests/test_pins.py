@@ -26,7 +26,7 @@ def pins(lock: Path) -> dict[str, str]:
             assert following.strip().startswith("--hash=sha256:"), (
                 f"{lock.name}: {line} has no hash"
             )
-            found[canonicalize_name(match.group(1))] = match.group(2)
+            found[str(canonicalize_name(match.group(1)))] = match.group(2)
     return found
 
 
