@@ -70,16 +70,6 @@ def broker_shell(request, tmp_path_factory, project_venv) -> ProductionShell:
     return production_shell(request.param, output_dir, project_venv)
 
 
-def test_project_tests_pass_on_real_postgres(shell):
-    with servers.postgres(tls=False) as database:
-        # Only DATABASE_URL, as a developer would set it: the test settings do the rest.
-        env = {"PATH": shell.env["PATH"], "HOME": shell.env["HOME"], **database.env}
-        result = run(["pytest", "-q", "-p", "no:cacheprovider"], cwd=shell.project, env=env)
-
-    assert " passed" in result.stdout
-    assert "failed" not in result.stdout
-
-
 def test_the_scheduler_lock_is_let_go_within_a_minute_of_a_vanished_holder(shell):
     """A lost dyno closes nothing: only the server's TCP keepalives end its session,
     and with it the advisory lock. Left at the OS's default, that takes two hours."""

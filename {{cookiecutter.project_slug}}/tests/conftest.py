@@ -6,8 +6,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
+from django.db import connection
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SETTINGS_PACKAGE = "config.settings"
@@ -35,6 +38,22 @@ PRODUCTION_ENVIRONMENT = {
     "MEMCACHIER_PASSWORD": "password",
     "CELERY_BROKER_URL": "memory://",
 }
+
+
+def pytest_report_header() -> list[str]:
+    """Name the database and broker the tests run on, at the top of the output:
+    a CI log then shows that DATABASE_URL and CELERY_BROKER_URL reached them."""
+    database = settings.DATABASES["default"]
+    broker = urlsplit(settings.CELERY_BROKER_URL)
+    return [
+        f"database: {connection.vendor} {server_address(database['HOST'], database['PORT'])}",
+        f"broker: {broker.scheme} {server_address(broker.hostname, broker.port)}",
+    ]
+
+
+def server_address(host: str | None, port: int | str | None) -> str:
+    """ "at host:port" for a server, "in process" for SQLite's file or Celery's memory."""
+    return f"at {host}:{port}" if host else "in process"
 
 
 @pytest.fixture

@@ -70,7 +70,12 @@ def test_an_unreachable_cache_is_reported(client, settings):
 def test_an_unreachable_broker_is_reported_without_its_address(client, monkeypatch, caplog):
     from config.celery import app
 
-    monkeypatch.setattr(app.conf, "broker_url", "amqp://guest:guest@127.0.0.1:1//")
+    unreachable = "amqp://guest:guest@127.0.0.1:1//"
+    # Set first: monkeypatch keeps what it reads now to put back after the test,
+    # and Celery's broker_url reads CELERY_BROKER_URL from the environment first.
+    monkeypatch.setattr(app.conf, "broker_url", unreachable)
+    # Celery reads CELERY_BROKER_URL from the environment before its settings (CI sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", unreachable)
 
     response = client.get("/health/")
 

@@ -4,7 +4,7 @@ from django.core.management.utils import get_random_secret_key
 
 from .addons import database_from_env
 from .base import *  # noqa: F403
-from .base import BASE_DIR
+from .base import BASE_DIR, CELERY_BROKER_URL
 
 SECRET_KEY = get_random_secret_key()  # a new one each run: nothing to keep secret
 ALLOWED_HOSTS = ["testserver"]
@@ -13,9 +13,11 @@ ALLOWED_HOSTS = ["testserver"]
 DATABASES = {"default": database_from_env(f"sqlite:///{BASE_DIR / 'test.sqlite3'}")}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Run tasks inline, in the test process, raising their errors; the in-memory
-# broker only answers /health/.
-CELERY_BROKER_URL = "memory://"
+# Run tasks inline, in the test process, raising their errors. The broker answers
+# /health/ and carries the worker test's task (tests/test_worker.py): the one
+# CELERY_BROKER_URL (or the add-on's variable) names when set, as in CI, else
+# Celery's in-memory broker.
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 # Every request to /health/ checks afresh.
