@@ -17,15 +17,24 @@ $(VENV)/installed: requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# The demo needs only cookiecutter (at the version the tooling pins), not all the
+# template's tooling: a first `make demo` installs one package, not twenty.
+DEMO_TOOLS := demo/.cookiecutter-venv
+$(DEMO_TOOLS)/installed: requirements-dev.txt
+	$(PYTHON) -m venv $(DEMO_TOOLS)
+	$(DEMO_TOOLS)/bin/pip install --quiet --disable-pip-version-check \
+		"$$(grep '^cookiecutter==' requirements-dev.txt)"
+	touch $@
+
 # A project with every default answer, generated once; `make clean` starts over.
-$(DEMO)/manage.py: $(VENV)/installed
-	$(VENV)/bin/cookiecutter --no-input --output-dir demo .
+$(DEMO)/manage.py: $(DEMO_TOOLS)/installed
+	$(DEMO_TOOLS)/bin/cookiecutter --no-input --output-dir demo .
 
 # The demo's own virtualenv, made by the project's `make install` (which first says
 # what this machine lacks, if pip cannot install pylibmc here), with the template's
 # interpreter: pyenv would otherwise pick the Python named in the demo's .python-version.
 $(DEMO)/.venv/installed: $(DEMO)/manage.py
-	$(MAKE) -C $(DEMO) install PYTHON="$(abspath $(VENV))/bin/python"
+	$(MAKE) -C $(DEMO) install PYTHON="$(abspath $(DEMO_TOOLS))/bin/python"
 	touch $@
 
 demo: $(DEMO)/.venv/installed

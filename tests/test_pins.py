@@ -64,9 +64,13 @@ def test_only_the_redis_project_pins_the_redis_client(project):
 
 
 @pytest.mark.venv
-def test_the_pins_alone_install_a_consistent_production(production_venv):
-    """The production virtualenv is installed with `pip install --no-deps -r
-    requirements.txt`: whatever the pins forgot is missing, and pip check says so."""
-    result = run([str(production_venv / "bin" / "pip"), "check"], cwd=production_venv)
+@pytest.mark.parametrize("kind", ["production_venv", "project_venv"])
+def test_the_pins_alone_install_a_consistent_environment(request, kind):
+    """The virtualenvs are installed with `pip install --no-deps -r` requirements.txt
+    (production) or requirements-dev.txt: whatever the pins forgot is missing, and
+    pip check says so."""
+    venv = request.getfixturevalue(kind)
+
+    result = run([str(venv / "bin" / "pip"), "check"], cwd=venv)
 
     assert "No broken requirements found." in result.stdout

@@ -36,8 +36,10 @@ def leave_a_tag_unrendered(project: Path) -> None:
     (project / "NOTES.md").write_text("{% raw %}{{ cookiecutter.project_slug }}{% endraw %}\n")
 
 
-def add_a_failing_test(project: Path) -> None:
-    (project / "tests" / "test_planted.py").write_text("def test_planted():\n    assert False\n")
+def add_an_unused_import(project: Path) -> None:
+    # make check's first gate (ruff) refuses it: the check fails in seconds, not after
+    # the project's whole test suite.
+    (project / "core" / "planted.py").write_text("import os\n")
 
 
 @pytest.fixture
@@ -97,12 +99,12 @@ def test_checks_none_skips_the_checks(cookies, template_with):
 
 
 @pytest.mark.venv
-def test_full_check_fails_when_the_projects_tests_fail(cookies, capfd, template_with):
+def test_full_check_fails_and_says_why_when_make_check_fails(cookies, capfd, template_with):
     result = cookies.bake(
-        template=str(template_with(add_a_failing_test)), extra_context={"post_gen_checks": "full"}
+        template=str(template_with(add_an_unused_import)), extra_context={"post_gen_checks": "full"}
     )
 
     assert result.exit_code != 0
     errors = capfd.readouterr().err
     assert "CHECK FAILED: `make check` failed" in errors
-    assert "test_planted" in errors
+    assert "core/planted.py" in errors and "F401" in errors

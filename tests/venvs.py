@@ -74,9 +74,9 @@ def cached_venv(kind: str, scratch: Path) -> Path:
         pip = [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]
         if pylibmc_from_source():
             pip += ["--no-binary", "pylibmc"]
-        if kind == "production":
-            # What the pins leave out would be missing: test_pins.py runs `pip check`.
-            pip += ["--no-deps"]
+        # Every package is pinned: what the pins leave out would be missing, and
+        # test_pins.py's `pip check` says so.
+        pip += ["--no-deps"]
         run([*pip, "-r", KINDS[kind]], cwd=project)
         (venv / "installed").touch()
     return venv
