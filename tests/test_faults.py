@@ -281,8 +281,12 @@ def test_sigterm_to_the_web_finishes_the_requests_it_holds(formation):
 def test_a_rolling_restart_under_load_fails_no_request(formation):
     wrk = servers.require_binary("wrk")
     web = formation.start("web")
+    # A request fails a visitor when it errs or outlasts Heroku's router (30 s; then
+    # H12), not when it waits 2 s (wrk's default timeout) for a worker that boots
+    # while the machine is busy: wrk's timeout is the router's, less a margin.
     load = subprocess.Popen(
-        [wrk, "-t2", "-c20", "-d8s", "-H", "X-Forwarded-Proto: https", web.url + "/"],
+        [wrk, "-t2", "-c20", "-d8s", "--timeout", "25s", "-H", "X-Forwarded-Proto: https",
+         web.url + "/"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     served = web.output().count('"GET / HTTP/1.1" 200')
