@@ -98,3 +98,14 @@ def test_without_a_dsn_nothing_starts_and_nothing_is_sent(client, sentry, monkey
 
     assert sentry_sdk.get_client().dsn is None
     assert sentry.envelopes == []
+
+
+def test_without_a_dsn_no_process_loads_the_sdk(run_in_project):
+    """Every process loads the config package as it starts: without SENTRY_DSN, that
+    start must not pay for importing sentry-sdk and its integrations."""
+    loaded = run_in_project(
+        "python", "-c", "import sys, config; print('sentry_sdk' in sys.modules)",
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+    )  # fmt: skip
+
+    assert loaded.stdout.strip() == "False", loaded.stderr
