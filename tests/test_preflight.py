@@ -15,15 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import generate_project
+from .helpers import found_in, generate_project
 from .venvs import LIBMEMCACHED_HEADERS
-
-PYLIBMC = "1.6.3"  # the version the project pins (test_pins.py checks the pins)
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     return generate_project(tmp_path_factory.mktemp("preflight"))
+
+
+def pinned_pylibmc(project: Path) -> str:
+    return found_in(r"(?m)^pylibmc==(\S+) ", (project / "requirements.txt").read_text()).group(1)
 
 
 def write_wheel(folder: Path, name: str, version: str) -> None:
@@ -80,7 +82,7 @@ def preflight(project: Path, wheels: Path, compiler: str) -> subprocess.Complete
 
 
 def test_a_python_with_a_wheel_needs_no_compiler(project, tmp_path):
-    write_wheel(tmp_path, "pylibmc", PYLIBMC)
+    write_wheel(tmp_path, "pylibmc", pinned_pylibmc(project))
 
     result = preflight(project, tmp_path, compiler="/nonexistent/cc")
 
@@ -93,7 +95,7 @@ def test_without_a_wheel_a_missing_compiler_is_named_with_the_command_that_insta
     result = preflight(project, tmp_path, compiler="/nonexistent/cc")
 
     assert result.returncode == 1
-    assert f"pylibmc {PYLIBMC} has no wheel" in result.stderr
+    assert f"pylibmc {pinned_pylibmc(project)} has no wheel" in result.stderr
     assert "lacks a C compiler" in result.stderr
     assert "sudo apt-get install -y gcc python3-dev libmemcached-dev zlib1g-dev" in result.stderr
 
