@@ -51,6 +51,24 @@ def venv_env(project_venv: Path) -> dict[str, str]:
     return env
 
 
+@pytest.fixture
+def git_env(tmp_path: Path) -> dict[str, str]:
+    """A bare machine: a fresh HOME (no ~/.cookiecutterrc, no replay folder and no
+    git configuration of yours takes part), and a git identity for the commits."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("GIT_", "COOKIECUTTER_"))
+    }
+    identity = {"NAME": "Template Test", "EMAIL": "template-test@example.com"}
+    for role in ("AUTHOR", "COMMITTER"):
+        for field, value in identity.items():
+            env[f"GIT_{role}_{field}"] = value
+    return {**env, "HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1"}
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """After a run that skipped tests for want of a server, say once how to install them."""
     skipped = terminalreporter.stats.get("skipped", [])

@@ -122,17 +122,13 @@ def test_pre_commit_accepts_its_configuration(project):
     run([tool("pre-commit"), "validate-config", ".pre-commit-config.yaml"], cwd=project)
 
 
-def test_pre_commit_refuses_a_commit_that_make_lint_would_fail(project, tmp_path):
+def test_pre_commit_refuses_a_commit_that_make_lint_would_fail(project, tmp_path, git_env):
     """Installed as the README says, with ruff from the virtualenv on PATH and no
     network: the project's own files pass, a file with an unused import does not."""
     env = {
+        **git_env,
         "PATH": f"{TOOLS}{os.pathsep}{os.environ['PATH']}",
-        "HOME": str(tmp_path),
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"),
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.com",
     }
     for command in (["git", "init", "-q"], [tool("pre-commit"), "install"], ["git", "add", "."]):
         run(command, cwd=project, env=env)

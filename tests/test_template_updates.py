@@ -8,7 +8,6 @@ working tree (so uncommitted changes are what is tested), and each release is a
 commit in it, as cruft sees releases."""
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -27,24 +26,6 @@ TEMPLATE_README = Path("{{cookiecutter.project_slug}}") / "README.md"
 LATER_CHANGE = "\nRelease notes for {{ cookiecutter.project_name }}: one more line.\n"
 ARRIVED = "\nRelease notes for My Site: one more line.\n"
 OUR_TITLE = "# My Site, as we run it"
-
-
-@pytest.fixture
-def git_env(tmp_path: Path) -> dict[str, str]:
-    """A bare machine: a fresh HOME (no ~/.cookiecutterrc, no replay folder and no
-    git configuration of yours takes part), and a git identity for the commits."""
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("GIT_", "COOKIECUTTER_"))
-    }
-    identity = {"NAME": "Template Test", "EMAIL": "template-test@example.com"}
-    for role in ("AUTHOR", "COMMITTER"):
-        for field, value in identity.items():
-            env[f"GIT_{role}_{field}"] = value
-    return {**env, "HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1"}
 
 
 def commit_everything(folder: Path, message: str, env: dict[str, str]) -> None:
