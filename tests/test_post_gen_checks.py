@@ -1,6 +1,7 @@
 """The post-generation checks catch a broken output, say what failed, and leave
 nothing behind. Faults are planted in a copy of the template."""
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -108,3 +109,23 @@ def test_full_check_fails_and_says_why_when_make_check_fails(cookies, capfd, tem
     errors = capfd.readouterr().err
     assert "CHECK FAILED: `make check` failed" in errors
     assert "core/planted.py" in errors and "F401" in errors
+
+
+def test_full_check_says_what_the_machine_lacks_before_pip_fails(
+    cookies, capfd, monkeypatch, tmp_path
+):
+    """No pylibmc wheel within pip's reach (an empty folder, no index) and no C
+    compiler: the full check stops at the project's preflight, which names both
+    and the command that installs the compiler, instead of a compiler error."""
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+
+    result = cookies.bake(extra_context={"post_gen_checks": "full"})
+
+    assert result.exit_code != 0
+    errors = capfd.readouterr().err
+    assert "installing the requirements failed" in errors
+    assert "has no wheel" in errors and "lacks a C compiler" in errors
+    assert "sudo apt-get install -y gcc" in errors
