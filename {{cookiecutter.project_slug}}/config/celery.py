@@ -1,5 +1,6 @@
 """The Celery app, run by the scheduler and worker processes of the Procfile."""
 
+import logging
 import os
 
 from celery import Celery, signals
@@ -7,6 +8,8 @@ from django.conf import settings
 
 from . import reload
 from .startup import UnsafeEnvironment, refuse_to_start_if_misconfigured
+
+logger = logging.getLogger(__name__)
 
 # Unset means production: Heroku's config and your .env name the module explicitly.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
@@ -29,5 +32,9 @@ def refuse_insecure_start(**_: object) -> None:
 
 @signals.worker_ready.connect
 def restart_on_code_change(**_: object) -> None:
-    if settings.CODE_RELOAD:
+    if not settings.CODE_RELOAD:
+        return
+    if reload.celery_restarts_on_sighup():
         reload.start_watching()
+    else:
+        logger.warning("CODE_RELOAD: this worker cannot restart itself here; restart it by hand")

@@ -5,8 +5,10 @@ CODE_RELOAD on, as .env sets it, the worker checks once a second whether a
 Python file of the project that it has loaded changed, as gunicorn's and
 Django's own reloaders do, and then sends itself SIGHUP. Celery then finishes
 the tasks in hand, as at any warm shutdown, and starts again in the same
-process, which honcho keeps running. (Celery takes SIGHUP so only when its
-output is not a terminal: under honcho, not in a terminal of its own.)
+process, which honcho keeps running. Celery restarts on SIGHUP only on Linux
+(and the like) with its output not a terminal, as under honcho; elsewhere (macOS,
+a worker in a terminal of its own) the watcher does not start and says so:
+restart the worker by hand there.
 """
 
 import os
@@ -56,6 +58,12 @@ def watch(
 
 def restart_worker() -> None:
     os.kill(os.getpid(), signal.SIGHUP)
+
+
+def celery_restarts_on_sighup() -> bool:
+    """Celery's own condition (celery/apps/worker.py) for installing the SIGHUP
+    handler that restarts the worker; without it SIGHUP would end the worker."""
+    return sys.platform != "darwin" and not sys.stdout.isatty()
 
 
 def start_watching() -> threading.Event:

@@ -77,14 +77,17 @@ def test_an_error_in_a_request_is_reported_without_personal_data(client, sentry,
     assert start_error_reporting()
     client.raise_request_exception = False
 
-    response = client.get("/fail/", HTTP_COOKIE="sessionid=secret")
+    # A cookie name the SDK does not scrub by itself (it always hides "sessionid").
+    response = client.get("/fail/", HTTP_COOKIE="theme=dark-and-private")
     sentry_sdk.flush(timeout=5)
 
     assert response.status_code == 500
     [event] = events(sentry.envelopes)
     [exception] = event["exception"]["values"]
     assert (exception["type"], exception["value"]) == ("RuntimeError", "the view failed on purpose")
-    assert "secret" not in json.dumps(event)
+    assert "dark-and-private" not in json.dumps(event)
+    assert "cookies" not in event.get("request", {})
+    assert not event.get("user")
 
 
 @pytest.mark.urls(__name__)

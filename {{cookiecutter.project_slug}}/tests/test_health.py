@@ -74,7 +74,6 @@ def test_an_unreachable_broker_is_reported_without_its_address(client, monkeypat
     # Set first: monkeypatch keeps what it reads now to put back after the test,
     # and Celery's broker_url reads CELERY_BROKER_URL from the environment first.
     monkeypatch.setattr(app.conf, "broker_url", unreachable)
-    # Celery reads CELERY_BROKER_URL from the environment before its settings (CI sets it).
     monkeypatch.setenv("CELERY_BROKER_URL", unreachable)
 
     response = client.get("/health/")

@@ -52,3 +52,25 @@ def test_only_the_projects_own_code_is_watched(tmp_path, loaded_module, monkeypa
         assert list(reload.loaded_code(tmp_path)) == [tmp_path / "reload_probe.py"]
     finally:
         sys.modules.pop("installed_probe")
+
+
+@pytest.mark.parametrize(("code_reload", "can_restart", "watching"), [
+    (True, True, True), (True, False, False), (False, True, False),
+])  # fmt: skip
+def test_a_ready_worker_watches_only_with_code_reload_where_celery_can_restart_it(
+    settings, monkeypatch, caplog, code_reload, can_restart, watching
+):
+    from celery import signals
+
+    from config import celery
+
+    started = []
+    monkeypatch.setattr(reload, "start_watching", lambda: started.append(True))
+    monkeypatch.setattr(reload, "celery_restarts_on_sighup", lambda: can_restart)
+    settings.CODE_RELOAD = code_reload
+
+    signals.worker_ready.send(sender=None)
+
+    assert bool(started) is watching
+    assert ("cannot restart itself" in caplog.text) is (code_reload and not can_restart)
+    assert celery.restart_on_code_change in [ref() for _, ref in signals.worker_ready.receivers]
