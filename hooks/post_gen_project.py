@@ -205,9 +205,9 @@ def run_full_checks(project: Path) -> list[str]:
         # Every package is pinned (tests/test_pins.py): pip need not resolve (--no-deps).
         install = [str(venv_bin / "pip"), "install", "--quiet", "--no-deps"]
         failure = (
+            run_quietly(project, [sys.executable, "-m", "venv", scratch])
             # Says what this machine lacks, if pip would have to compile pylibmc and cannot.
-            run_quietly(project, [sys.executable, "scripts/preflight.py"])
-            or run_quietly(project, [sys.executable, "-m", "venv", scratch])
+            or run_quietly(project, [str(venv_bin / "python"), "scripts/preflight.py"])
             or run_quietly(project, [*install, "-r", "requirements-dev.txt"])
         )
         if failure:

@@ -98,6 +98,8 @@ def test_without_a_wheel_a_missing_compiler_is_named_with_the_command_that_insta
     assert f"pylibmc {pinned_pylibmc(project)} has no wheel" in result.stderr
     assert "lacks a C compiler" in result.stderr
     assert "sudo apt-get install -y gcc python3-dev libmemcached-dev zlib1g-dev" in result.stderr
+    # Python 3.11 is only suggested to a Python that is not already 3.11.
+    assert ("Or use Python 3.11" in result.stderr) is (sys.version_info[:2] != (3, 11))
 
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")

@@ -6,7 +6,7 @@ them pip fails after minutes of output. This script asks pip whether a wheel fit
 and if none does, checks the build tools and prints the one command that installs
 what is missing. Standard library only: it runs before anything is installed.
 
-    python3 scripts/preflight.py     # exit 0: go ahead; exit 1: the fix is printed
+    .venv/bin/python scripts/preflight.py   # what make install runs; exit 1: the fix is printed
 """
 
 import os
@@ -27,6 +27,7 @@ HEADER_PACKAGES = {
     "zlib.h": "zlib1g-dev",
 }
 NO_COMPILER = "a C compiler"
+WHEEL_HINT = "\n\n(Or use Python 3.11, for which pylibmc publishes wheels.)"
 
 
 def pinned_version(package: str) -> str:
@@ -101,8 +102,8 @@ def main() -> int:
     print(
         f"preflight: pylibmc {version} has no wheel for {python} on this machine, so pip "
         f"must compile it, and this machine lacks {', '.join(missing)}. Install what is "
-        f"missing, then try again:\n\n    {fix_command(missing)}\n\n"
-        "(Or use Python 3.11, for which pylibmc publishes wheels.)",
+        f"missing, then try again:\n\n    {fix_command(missing)}"
+        + ("" if sys.version_info[:2] == (3, 11) else WHEEL_HINT),
         file=sys.stderr,
     )
     return 1
