@@ -19,7 +19,7 @@ def start_error_reporting() -> bool:
     if not dsn:
         return False
     # Imported only now: without a DSN, no process pays for loading the SDK and
-    # its integrations (some 0.2-0.5 s at every start, measured with -X importtime).
+    # its integrations (about 0.5 s at every start, measured with -X importtime).
     import sentry_sdk
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
