@@ -76,6 +76,7 @@ bench: $(VENV)/installed
 	$(VENV)/bin/python benchmarks/celery_shutdown.py
 	$(VENV)/bin/python benchmarks/memcached_clients.py
 	$(VENV)/bin/python benchmarks/web_load.py
+	$(VENV)/bin/python benchmarks/throwaway_install.py
 
 # Re-pin the generated projects' requirements (one set per broker, in the project
 # template's pins/): after editing requirements*.in; UPGRADE=1 takes the newest

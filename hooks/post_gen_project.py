@@ -203,7 +203,10 @@ def run_full_checks(project: Path) -> list[str]:
         venv_bin = Path(scratch) / "bin"
         print("post_gen_checks=full: installing requirements-dev.txt into a throwaway virtualenv")
         # Every package is pinned (tests/test_pins.py): pip need not resolve (--no-deps).
-        install = [str(venv_bin / "pip"), "install", "--quiet", "--no-deps"]
+        # The virtualenv lives for one `make check`, which imports a fraction of what is
+        # installed: compiling all of it to bytecode first (pip's default) made the
+        # install a fifth slower, and `make check` no faster (benchmarks/throwaway_install.py).
+        install = [str(venv_bin / "pip"), "install", "--quiet", "--no-deps", "--no-compile"]
         failure = (
             run_quietly(project, [sys.executable, "-m", "venv", scratch])
             # Says what this machine lacks, if pip would have to compile pylibmc and cannot.
