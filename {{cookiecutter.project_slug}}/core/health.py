@@ -60,9 +60,11 @@ def check_cache() -> str:
 
 def check_broker() -> str:
     # A new connection each time: a pooled one that connected once would pass
-    # without a word to a broker that stopped answering since.
+    # without a word to a broker that stopped answering since. One attempt: a
+    # refused connection is the answer (a retry would first sleep 2 s), and the
+    # next run of the checks tries again.
     with app.connection_for_write() as broker:
-        broker.ensure_connection(max_retries=1, timeout=DEADLINE_SECONDS)
+        broker.ensure_connection(max_retries=0, timeout=DEADLINE_SECONDS)
         return broker.transport_cls
 
 

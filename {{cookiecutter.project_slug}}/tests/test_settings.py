@@ -1,5 +1,7 @@
 """Each environment reads what it should from the environment, and nothing else."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -173,12 +175,18 @@ def test_production_refuses_to_start_unsafely(
 ):
     environment = {**production_environment, **change, "PORT": str(unused_port)}
 
-    release = run_in_project("python", "manage.py", "migrate", "--check", **environment)
-    # gunicorn must stop, not restart its worker forever (run_in_project would
-    # time out): an exception while loading the app makes it halt.
-    web = run_in_project(
-        "gunicorn", "--config", "gunicorn.conf.py", f"{PACKAGE}.wsgi", **environment
-    )
+    # Both at once: their start-ups are most of this test's time.
+    with ThreadPoolExecutor() as starting:
+        releasing = starting.submit(
+            run_in_project, "python", "manage.py", "migrate", "--check", **environment
+        )
+        # gunicorn must stop, not restart its worker forever (run_in_project would
+        # time out): an exception while loading the app makes it halt.
+        serving = starting.submit(
+            run_in_project, "gunicorn", "--config", "gunicorn.conf.py", f"{PACKAGE}.wsgi",
+            **environment,
+        )  # fmt: skip
+    release, web = releasing.result(), serving.result()
 
     assert "Worker failed to boot" in web.stderr
     for process in (release, web):
