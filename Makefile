@@ -9,7 +9,7 @@ VENV := .venv
 DEMO := demo/my_site
 DEMO_PORT ?= 8000
 
-.PHONY: demo test test-fast lint clean bench pins
+.PHONY: demo test test-fast lint venvs clean bench pins
 
 # The template's tooling, reinstalled whenever its requirements change.
 $(VENV)/installed: requirements-dev.txt
@@ -54,14 +54,18 @@ lint: $(VENV)/installed
 		&& ../$(VENV)/bin/ruff format --no-cache --check . \
 		&& ../$(VENV)/bin/mypy --config-file ../pyproject.toml .
 
-# The generated projects' virtualenvs are built first, where their progress shows.
-# Then two pytest workers (pytest-xdist): most of the suite waits on servers and
-# subprocesses, not on the CPU. Each test file runs whole on one worker, so that
-# a module's running formation starts once. PYTEST_WORKERS=0 runs in one process.
+# The generated projects' virtualenvs are built first, where their progress shows,
+# side by side with the lint (neither needs the other). Then two pytest workers
+# (pytest-xdist): most of the suite waits on servers and subprocesses, not on the
+# CPU. Each test file runs whole on one worker, so that a module's running
+# formation starts once. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
-test: lint
-	$(VENV)/bin/python -m tests.venvs
+test: $(VENV)/installed
+	$(MAKE) --no-print-directory -j2 lint venvs
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+venvs: $(VENV)/installed
+	$(VENV)/bin/python -m tests.venvs
 
 # What needs no server and no project virtualenv: the hooks, the answers, every
 # file rendered (under a minute).

@@ -10,6 +10,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,14 +63,20 @@ def exclusive(lock_file: Path) -> Iterator[None]:
 
 
 def cached_venv(kind: str, scratch: Path) -> Path:
-    """The `kind` virtualenv, built from a generated project if it is not yet. The
-    redis variant is installed: it is a superset of the rabbitmq one."""
+    """The `kind` virtualenv, built from a project generated in `scratch` if it is not yet."""
+    if not is_built(kind):
+        build(kind, generate_project(scratch, celery_broker="redis"))
+    return cached_venv_path(kind)
+
+
+def build(kind: str, project: Path) -> None:
+    """Install `project`'s requirements for `kind`, unless another process did meanwhile.
+    The redis project's are installed: they are a superset of the rabbitmq one's."""
     venv = cached_venv_path(kind)
     with exclusive(CACHE_DIR / f"{kind}.lock"):
         if is_built(kind):
-            return venv
+            return
         shutil.rmtree(venv, ignore_errors=True)
-        project = generate_project(scratch, celery_broker="redis")
         run([sys.executable, "-m", "venv", str(venv)], cwd=project)
         pip = [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]
         if pylibmc_from_source():
@@ -79,7 +86,6 @@ def cached_venv(kind: str, scratch: Path) -> Path:
         pip += ["--no-deps"]
         run([*pip, "-r", KINDS[kind]], cwd=project)
         (venv / "installed").touch()
-    return venv
 
 
 def build_message(kind: str) -> str:
@@ -109,11 +115,19 @@ def require_sasl_capable_pylibmc(venv: Path) -> None:
 
 
 def main() -> None:
-    for kind in KINDS:
-        if not is_built(kind):
+    missing = [kind for kind in KINDS if not is_built(kind)]
+    if not missing:
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        # One project for both: cookiecutter changes the working directory as it
+        # generates, so it must not run in two threads at once.
+        project = generate_project(Path(scratch), celery_broker="redis")
+        for kind in missing:
             print(build_message(kind), flush=True)
-        with tempfile.TemporaryDirectory() as scratch:
-            cached_venv(kind, Path(scratch))
+        # Side by side: pip keeps about one core busy, and make test has two.
+        with ThreadPoolExecutor() as builds:
+            for finished in [builds.submit(build, kind, project) for kind in missing]:
+                finished.result()
 
 
 if __name__ == "__main__":
