@@ -5,6 +5,8 @@ release, web, scheduler and worker processes start. Only `collectstatic` skips
 it: a build may run it before the app's config vars are set.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -15,10 +17,10 @@ MIN_SECRET_KEY_LENGTH = 50
 NO_DATABASE_ENGINE = "django.db.backends.dummy"
 
 
-def secret_key_problem() -> str:
+def secret_key_problem(configured: Any) -> str:
     try:
-        key = settings.SECRET_KEY
-    except ImproperlyConfigured:  # Django raises on an empty SECRET_KEY.
+        key = configured.SECRET_KEY
+    except ImproperlyConfigured:  # Django's settings raise on an empty SECRET_KEY.
         key = ""
     if not key:
         return "SECRET_KEY is not set."
@@ -27,20 +29,21 @@ def secret_key_problem() -> str:
     return ""
 
 
-def production_problems() -> list[str]:
-    """What is unsafe or missing, each naming the environment variable to fix."""
-    engine = settings.DATABASES["default"].get("ENGINE", NO_DATABASE_ENGINE)
+def production_problems(configured: Any = settings) -> list[str]:
+    """What is unsafe or missing in `configured` (Django's settings, or a settings
+    module as the tests load one), each naming the environment variable to fix."""
+    engine = configured.DATABASES["default"].get("ENGINE", NO_DATABASE_ENGINE)
     broker_variables = " or ".join(BROKER_VARIABLES)
-    problems = [secret_key_problem()]
-    if not settings.ALLOWED_HOSTS:
+    problems = [secret_key_problem(configured)]
+    if not configured.ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS is not set: list your domains, comma-separated.")
-    if settings.DEBUG:
+    if configured.DEBUG:
         problems.append("DEBUG is on: unset DEBUG or set it to false.")
     if engine == NO_DATABASE_ENGINE:
         problems.append("DATABASE_URL is not set: add a Heroku Postgres database.")
-    if not settings.CELERY_BROKER_URL:
+    if not configured.CELERY_BROKER_URL:
         problems.append(f"No Celery broker: set {broker_variables}.")
-    if settings.CODE_RELOAD:
+    if configured.CODE_RELOAD:
         problems.append("CODE_RELOAD is on: it is for local development; unset it.")
     return [problem for problem in problems if problem]
 

@@ -5,6 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from config.startup import production_problems
+
 PACKAGE = "config"
 
 
@@ -158,50 +160,71 @@ def test_deploy_check_reports_nothing_in_a_production_environment(
     assert "System check identified no issues (1 silenced)." in result.stdout
 
 
-@pytest.mark.parametrize(
-    ("change", "named"),
-    [
-        pytest.param({"SECRET_KEY": ""}, "SECRET_KEY is not set", id="no-secret-key"),
-        pytest.param({"SECRET_KEY": "short"}, "SECRET_KEY is too weak", id="weak-secret-key"),
-        pytest.param({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is not set", id="no-allowed-hosts"),
-        pytest.param({"DEBUG": "true"}, "DEBUG is on", id="debug-on"),
-        pytest.param({"DATABASE_URL": ""}, "DATABASE_URL is not set", id="no-database"),
-        pytest.param({"CELERY_BROKER_URL": ""}, "No Celery broker: set", id="no-broker"),
-        pytest.param({"CODE_RELOAD": "on"}, "CODE_RELOAD is on", id="code-reload"),
-    ],
-)
-def test_production_refuses_to_start_unsafely(
-    run_in_project, production_environment, change, named, unused_port
+# Each unsafe value, and the problem production names for it.
+UNSAFE_VALUES = [
+    pytest.param({"SECRET_KEY": ""}, "SECRET_KEY is not set", id="no-secret-key"),
+    pytest.param({"SECRET_KEY": "short"}, "SECRET_KEY is too weak", id="weak-secret-key"),
+    pytest.param({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is not set", id="no-allowed-hosts"),
+    pytest.param({"DEBUG": "true"}, "DEBUG is on", id="debug-on"),
+    pytest.param({"DATABASE_URL": ""}, "DATABASE_URL is not set", id="no-database"),
+    pytest.param({"CELERY_BROKER_URL": ""}, "No Celery broker: set", id="no-broker"),
+    pytest.param({"CODE_RELOAD": "on"}, "CODE_RELOAD is on", id="code-reload"),
+]
+
+
+def test_a_safe_production_environment_has_no_problem(load_settings, production_environment):
+    assert production_problems(load_settings("prod", **production_environment)) == []
+
+
+@pytest.mark.parametrize(("change", "named"), UNSAFE_VALUES)
+def test_each_unsafe_value_is_named_and_nothing_else(
+    load_settings, production_environment, change, named
 ):
-    environment = {**production_environment, **change, "PORT": str(unused_port)}
+    prod = load_settings("prod", **{**production_environment, **change})
 
-    # Both at once: their start-ups are most of this test's time.
+    problems = production_problems(prod)
+
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(named)
+
+
+# The Procfile's processes: each loads the settings and checks them as it starts.
+PROCESSES = {
+    "release": ["python", "manage.py", "migrate", "--check"],
+    "web": ["gunicorn", "--config", "gunicorn.conf.py", f"{PACKAGE}.wsgi"],
+    "scheduler": ["celery", "--app", PACKAGE, "beat"],
+    "worker": ["celery", "--app", PACKAGE, "worker", "--pool", "solo"],
+}
+
+
+def test_every_process_refuses_to_start_unsafely_and_names_every_problem(
+    run_in_project, production_environment, unused_port
+):
+    # Every unsafe value at once; of the two for SECRET_KEY, the weak one.
+    at_once = [param for param in UNSAFE_VALUES if param.id != "no-secret-key"]
+    unsafe = {name: value for param in at_once for name, value in param.values[0].items()}
+    # One gunicorn worker: each would load the app and refuse the same way.
+    environment = {
+        **production_environment, **unsafe, "PORT": str(unused_port), "WEB_CONCURRENCY": "1"
+    }  # fmt: skip
+
+    # All at once: their start-ups are most of this test's time.
     with ThreadPoolExecutor() as starting:
-        releasing = starting.submit(
-            run_in_project, "python", "manage.py", "migrate", "--check", **environment
-        )
-        # gunicorn must stop, not restart its worker forever (run_in_project would
-        # time out): an exception while loading the app makes it halt.
-        serving = starting.submit(
-            run_in_project, "gunicorn", "--config", "gunicorn.conf.py", f"{PACKAGE}.wsgi",
-            **environment,
-        )  # fmt: skip
-    release, web = releasing.result(), serving.result()
-
-    assert "Worker failed to boot" in web.stderr
-    for process in (release, web):
-        assert process.returncode != 0
-        assert named in process.stderr
-        assert "Refusing to start" in process.stderr
-
-
-def test_worker_refuses_to_start_unsafely(run_in_project, production_environment):
-    environment = {**production_environment, "SECRET_KEY": ""}
-
-    worker = run_in_project("celery", "--app", PACKAGE, "worker", "--pool", "solo", **environment)
-
-    assert worker.returncode != 0
-    assert "SECRET_KEY is not set" in worker.stderr
+        started = {
+            name: starting.submit(run_in_project, *command, **environment)
+            for name, command in PROCESSES.items()
+        }
+    # gunicorn must stop, not restart its worker forever (run_in_project would time
+    # out): an exception while loading the app makes it halt.
+    assert "Worker failed to boot" in started["web"].result().stderr
+    for name, running in started.items():
+        process = running.result()
+        # Heroku logs both streams; beat sends what it prints through its logger.
+        output = process.stdout + process.stderr
+        assert process.returncode != 0, name
+        assert "Refusing to start" in output, f"{name}: {output}"
+        unnamed = [param.values[1] for param in at_once if param.values[1] not in output]
+        assert unnamed == [], f"{name} does not name {unnamed}"
 
 
 def test_manage_py_reports_a_bad_variable_without_a_traceback(
