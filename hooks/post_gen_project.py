@@ -198,33 +198,43 @@ def run_quietly(project: Path, command: list[str], env: dict[str, str] | None = 
     return "" if result.returncode == 0 else result.stdout + result.stderr
 
 
+def install_requirements(project: Path, venv: Path) -> str:
+    """Make a virtualenv in `venv` with requirements-dev.txt; return what failed, or ""."""
+    venv_bin = venv / "bin"
+    # Every package is pinned (tests/test_pins.py): pip need not resolve (--no-deps).
+    # The virtualenv lives for one `make check`, which imports a fraction of what is
+    # installed: compiling all of it to bytecode first (pip's default) made the
+    # install a fifth slower, and `make check` no faster (benchmarks/throwaway_install.py).
+    install = [str(venv_bin / "pip"), "install", "--quiet", "--no-deps", "--no-compile"]
+    return (
+        run_quietly(project, [sys.executable, "-m", "venv", str(venv)])
+        # Says what this machine lacks, if pip would have to compile pylibmc and cannot.
+        or run_quietly(project, [str(venv_bin / "python"), "scripts/preflight.py"])
+        or run_quietly(project, [*install, "-r", "requirements-dev.txt"])
+    )
+
+
+def run_make_check(project: Path, venv: Path) -> list[str]:
+    """The project's quality gates, with the tools of `venv`."""
+    # Only what the tools need: a DJANGO_SETTINGS_MODULE or DATABASE_URL in the
+    # caller's shell would otherwise steer the project's checks and tests.
+    env = {
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "HOME": os.environ.get("HOME", str(venv)),
+        "LANG": "C.UTF-8",
+    }
+    print("post_gen_checks=full: make check")
+    failure = run_quietly(project, ["make", "check"], env)
+    return [f"`make check` failed:\n{failure}"] if failure else []
+
+
 def run_full_checks(project: Path) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="post-gen-checks-") as scratch:
-        venv_bin = Path(scratch) / "bin"
         print("post_gen_checks=full: installing requirements-dev.txt into a throwaway virtualenv")
-        # Every package is pinned (tests/test_pins.py): pip need not resolve (--no-deps).
-        # The virtualenv lives for one `make check`, which imports a fraction of what is
-        # installed: compiling all of it to bytecode first (pip's default) made the
-        # install a fifth slower, and `make check` no faster (benchmarks/throwaway_install.py).
-        install = [str(venv_bin / "pip"), "install", "--quiet", "--no-deps", "--no-compile"]
-        failure = (
-            run_quietly(project, [sys.executable, "-m", "venv", scratch])
-            # Says what this machine lacks, if pip would have to compile pylibmc and cannot.
-            or run_quietly(project, [str(venv_bin / "python"), "scripts/preflight.py"])
-            or run_quietly(project, [*install, "-r", "requirements-dev.txt"])
-        )
+        failure = install_requirements(project, Path(scratch))
         if failure:
             return [f"installing the requirements failed:\n{failure}"]
-        # Only what the tools need: a DJANGO_SETTINGS_MODULE or DATABASE_URL in the
-        # caller's shell would otherwise steer the project's checks and tests.
-        env = {
-            "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}",
-            "HOME": os.environ.get("HOME", scratch),
-            "LANG": "C.UTF-8",
-        }
-        print("post_gen_checks=full: make check")
-        failure = run_quietly(project, ["make", "check"], env)
-        return [f"`make check` failed:\n{failure}"] if failure else []
+        return run_make_check(project, Path(scratch))
 
 
 def main() -> int:
