@@ -55,17 +55,18 @@ lint: $(VENV)/installed
 		&& ../$(VENV)/bin/mypy --config-file ../pyproject.toml .
 
 # The generated projects' virtualenvs are built first, where their progress shows,
-# side by side with the lint (neither needs the other). Then two pytest workers
+# side by side with the template's tooling and the lint (neither needs the other:
+# tests/venvs.py needs only Python). Then two pytest workers
 # (pytest-xdist): most of the suite waits on servers and subprocesses, not on the
 # CPU. Each test file runs whole on one worker, so that a module's running
 # formation starts once. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
-test: $(VENV)/installed
+test:
 	$(MAKE) --no-print-directory -j2 lint venvs
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-venvs: $(VENV)/installed
-	$(VENV)/bin/python -m tests.venvs
+venvs:
+	$(PYTHON) -m tests.venvs
 
 # What needs no server and no project virtualenv: the hooks, the answers, every
 # file rendered (under a minute).

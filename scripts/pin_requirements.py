@@ -21,7 +21,8 @@ from pathlib import Path
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TEMPLATE_DIR))
 
-from tests.helpers import PROJECT_TEMPLATE, generate_project, run  # noqa: E402
+from tests.helpers import generate_project, run  # noqa: E402
+from tests.paths import PROJECT_TEMPLATE  # noqa: E402
 from tests.template import BROKERS  # noqa: E402
 
 PINNED_FILES = ("requirements.txt", "requirements-dev.txt")

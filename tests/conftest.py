@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from . import servers, venvs
-from .helpers import TEMPLATE_DIR
+from .paths import TEMPLATE_DIR
 
 
 def announce(config: pytest.Config, message: str) -> None:
@@ -19,22 +19,22 @@ def announce(config: pytest.Config, message: str) -> None:
             reporter.write_line(message)
 
 
-def built_venv(config: pytest.Config, kind: str, scratch: Path) -> Path:
+def built_venv(config: pytest.Config, kind: str) -> Path:
     if not venvs.is_built(kind):
         announce(config, "\n" + venvs.build_message(kind))
-    return venvs.cached_venv(kind, scratch)
+    return venvs.cached_venv(kind)
 
 
 @pytest.fixture(scope="session")
-def project_venv(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project_venv(pytestconfig: pytest.Config) -> Path:
     """Everything a generated project needs for development, shared by every test."""
-    return built_venv(pytestconfig, "project", tmp_path_factory.mktemp("dev"))
+    return built_venv(pytestconfig, "project")
 
 
 @pytest.fixture(scope="session")
-def production_venv(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def production_venv(pytestconfig: pytest.Config) -> Path:
     """Only requirements.txt, as Heroku's build installs it."""
-    return built_venv(pytestconfig, "production", tmp_path_factory.mktemp("prod"))
+    return built_venv(pytestconfig, "production")
 
 
 @pytest.fixture

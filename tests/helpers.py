@@ -1,4 +1,4 @@
-"""Helpers for the template's tests: paths, running commands, polling with a deadline."""
+"""Helpers for the template's tests: commands, generated projects, polling with a deadline."""
 
 import re
 import shutil
@@ -12,9 +12,8 @@ from typing import AnyStr, TypeVar
 import pytest
 from cookiecutter.main import cookiecutter
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent
-PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
-CACHE_DIR = TEMPLATE_DIR / ".cache"
+from .paths import TEMPLATE_DIR
+
 # What a copy of the template leaves behind: version control, virtualenvs, the demo.
 NOT_THE_TEMPLATE = shutil.ignore_patterns(".git", ".venv", ".cache", "demo", "__pycache__")
 

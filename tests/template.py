@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from types import ModuleType
 
-from .helpers import TEMPLATE_DIR
+from .paths import TEMPLATE_DIR
 
 OPTIONS: dict = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
 # What each broker brings: settings module, requirement, add-on, variables, tests.

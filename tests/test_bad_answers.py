@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import TEMPLATE_DIR
+from .paths import TEMPLATE_DIR
 from .template import OPTIONS, pre_gen
 
 # (field, bad value, what the message must say)

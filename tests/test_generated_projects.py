@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from cookiecutter.main import cookiecutter
 
-from .helpers import PROJECT_TEMPLATE, TEMPLATE_DIR, generate_project, run
+from .helpers import generate_project, run
+from .paths import PROJECT_TEMPLATE, TEMPLATE_DIR
 from .template import BROKERS, OPTIONS, post_gen, pre_gen
 
 # Letters beyond U+FFFF (mathematical Fraktur "Math"): JSON writes them as surrogate pairs.

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from . import browser, heroku, servers
-from .helpers import TEMPLATE_DIR, generate_project, run, wait_for
+from .helpers import generate_project, run, wait_for
+from .paths import TEMPLATE_DIR
 from .processes import (
     SHUTDOWN_WINDOW,
     ancestry,
@@ -29,7 +30,6 @@ from .processes import (
     stop_process_group,
 )
 from .template import procfile
-from .venvs import require_sasl_capable_pylibmc
 
 pytestmark = pytest.mark.servers
 
@@ -85,7 +85,7 @@ class HerokuApp:
 @pytest.fixture(scope="module", params=["redis", "rabbitmq"])
 def heroku_app(request, tmp_path_factory, production_venv) -> Iterator[HerokuApp]:
     broker = request.param
-    require_sasl_capable_pylibmc(production_venv)  # the cache is MemCachier's, with SASL
+    servers.require_sasl_capable_pylibmc(production_venv)  # the cache is MemCachier's, with SASL
     tmp_path = tmp_path_factory.mktemp(f"heroku-{broker}")
     with ExitStack() as servers_running:
         database = servers_running.enter_context(servers.postgres(tls=True))

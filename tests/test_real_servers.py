@@ -12,7 +12,6 @@ import pytest
 
 from . import servers
 from .helpers import generate_project, run
-from .venvs import require_sasl_capable_pylibmc
 
 pytestmark = pytest.mark.servers
 
@@ -114,7 +113,7 @@ def test_release_migrates_over_tls_and_the_server_refuses_plaintext(shell):
 @pytest.mark.parametrize("sasl", [False, True], ids=["memcache-servers", "memcachier-sasl"])
 def test_cache_round_trips_through_real_memcached(shell, sasl, project_venv):
     if sasl:
-        require_sasl_capable_pylibmc(project_venv)
+        servers.require_sasl_capable_pylibmc(project_venv)
     with servers.memcached(sasl=sasl) as memcached:
         printed = shell.python(
             "from django.core.cache import caches; cache = caches['default']; "

@@ -1,0 +1,8 @@
+"""Where the template's parts are. Standard library only: `python -m tests.venvs`
+imports it before the template's tooling is installed."""
+
+from pathlib import Path
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+CACHE_DIR = TEMPLATE_DIR / ".cache"
