@@ -82,6 +82,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
     log = tmp_path / "demo.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
     env["HEARTBEAT_SECONDS"] = str(heroku.HEARTBEAT_SECONDS)
+    # /health/ runs its checks afresh on each visit, not at most every 10 s.
+    env["HEALTH_CHECK_INTERVAL"] = "0"
     with log.open("w") as output:
         process = subprocess.Popen(
             ["make", "demo", f"DEMO_PORT={port}", f"PYTHON={sys.executable}"],
