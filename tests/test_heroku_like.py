@@ -230,7 +230,9 @@ STYLED_PAGES = [
 ]
 
 
+# Once: the pages the browser sees are the same whichever broker the app uses.
 @pytest.mark.browser
+@pytest.mark.parametrize("heroku_app", ["redis"], indirect=True)
 def test_a_real_browser_shows_the_pages_styled_and_without_errors(heroku_app):
     chromium = servers.require_binary("chromium")
     for path, element, colour in STYLED_PAGES:
