@@ -72,7 +72,7 @@ venvs:
 	$(PYTHON) -m tests.venvs
 
 # What needs no server and no project virtualenv: the hooks, the answers, every
-# file rendered (under a minute).
+# file rendered (about a minute).
 test-fast: lint
 	$(VENV)/bin/pytest -m "not venv and not servers and not browser" $(PYTEST_ARGS)
 
