@@ -77,24 +77,17 @@ def build(kind: str) -> None:
         if is_built(kind):
             return
         shutil.rmtree(venv, ignore_errors=True)
-        run([sys.executable, "-m", "venv", str(venv)])
+        # Not captured: pip (quiet otherwise) shows its errors in the terminal, or in
+        # pytest's report, as they come.
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         pip = [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]
         if pylibmc_from_source():
             pip += ["--no-binary", "pylibmc"]
         # Every package is pinned: what the pins leave out would be missing, and
         # test_pins.py's `pip check` says so.
         pip += ["--no-deps"]
-        run([*pip, "-r", str(PINS / KINDS[kind])])
+        subprocess.run([*pip, "-r", str(PINS / KINDS[kind])], check=True)
         (venv / "installed").touch()
-
-
-def run(command: list[str]) -> None:
-    """Run a step of a build; stop with its output if it fails."""
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"`{' '.join(command)}` exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
-        )
 
 
 def build_message(kind: str) -> str:
