@@ -61,12 +61,11 @@ lint: $(VENV)/installed
 # tests/venvs.py needs only Python). Then two pytest workers
 # (pytest-xdist): most of the suite waits on servers and subprocesses, not on the
 # CPU. Each test file runs whole on one worker, so that a module's running
-# formation starts once; the longest files go first (tests/conftest.py).
-# PYTEST_WORKERS=0 runs in one process.
+# formation starts once. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
 test:
 	$(MAKE) --no-print-directory -j2 lint venvs
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 venvs:
 	$(PYTHON) -m tests.venvs

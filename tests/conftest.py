@@ -69,30 +69,6 @@ def git_env(tmp_path: Path) -> dict[str, str]:
     return {**env, "HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1"}
 
 
-# The longest test files first, with what each took in a run of two workers here
-# (seconds): make test hands whole files to its two workers in this order
-# (--no-loadscope-reorder; pytest-xdist would otherwise go by the number of tests),
-# so the long ones start first and the two workers finish about together. The rest
-# follow in their usual order.
-LONGEST_FIRST = (
-    "test_faults.py",  # 100
-    "test_end_to_end.py",  # 75
-    "test_generated_projects.py",  # 65
-    "test_project_ci.py",  # 60
-    "test_heroku_like.py",  # 56
-    "test_web_under_load.py",  # 49
-    "test_real_servers.py",  # 45
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        name = item.path.name
-        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)  # stable: each file keeps its own order
-
-
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """After a run that skipped tests for want of a server, say once how to install them."""
     skipped = terminalreporter.stats.get("skipped", [])
