@@ -1,5 +1,4 @@
-"""Where the template's parts are. Standard library only: `python -m tests.venvs`
-imports it before the template's tooling is installed."""
+"""Where the template's parts are."""
 
 from pathlib import Path
 
