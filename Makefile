@@ -9,7 +9,7 @@ VENV := .venv
 DEMO := demo/my_site
 DEMO_PORT ?= 8000
 
-.PHONY: demo test test-fast lint venvs clean bench pins
+.PHONY: demo test test-fast lint venvs wheelhouse clean bench pins
 
 # The template's tooling, reinstalled whenever its requirements change. pip puts
 # uv (one of the tools) in the new virtualenv and uv installs the rest: pip fetches
@@ -58,18 +58,22 @@ lint: $(VENV)/installed
 		&& ../$(VENV)/bin/ruff format --no-cache --check . \
 		&& ../$(VENV)/bin/mypy --config-file ../pyproject.toml .
 
-# The template's tooling first (uv is one of its tools); then the generated
-# projects' virtualenvs, where their progress shows, side by side with the lint;
-# then two pytest workers (pytest-xdist): most of the suite waits on servers and
-# subprocesses, not on the CPU. Each test file runs whole on one worker, so that a
-# module's running formation starts once. PYTEST_WORKERS=0 runs in one process.
+# The template's tooling first (uv is one of its tools); then, side by side with
+# the lint and where their progress shows, the generated projects' virtualenvs and
+# the wheelhouse (tests/wheelhouse.py) if the pins changed; then two pytest
+# workers (pytest-xdist): most of the suite waits on servers and subprocesses, not
+# on the CPU. Each test file runs whole on one worker, so that a module's running
+# formation starts once. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
 test: $(VENV)/installed
-	$(MAKE) --no-print-directory -j2 lint venvs
+	$(MAKE) --no-print-directory -j3 lint venvs wheelhouse
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 venvs: $(VENV)/installed
 	$(VENV)/bin/python -m tests.venvs
+
+wheelhouse: $(VENV)/installed
+	$(VENV)/bin/python -m tests.wheelhouse
 
 # What needs no server and no project virtualenv: the hooks, the answers, every
 # file rendered (about a minute).

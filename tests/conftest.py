@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from . import servers, venvs
+from . import servers, venvs, wheelhouse
 from .paths import TEMPLATE_DIR
 
 
@@ -35,6 +35,14 @@ def project_venv(pytestconfig: pytest.Config) -> Path:
 def production_venv(pytestconfig: pytest.Config) -> Path:
     """Only requirements.txt, as Heroku's build installs it."""
     return built_venv(pytestconfig, "production")
+
+
+@pytest.fixture(scope="session")
+def offline_pip(pytestconfig: pytest.Config) -> dict[str, str]:
+    """The environment variables that have pip install from the wheelhouse alone."""
+    if not wheelhouse.is_built():
+        announce(pytestconfig, "\n" + wheelhouse.MESSAGE)
+    return wheelhouse.offline_pip(wheelhouse.cached_wheelhouse())
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from .processes import (
 
 pytestmark = pytest.mark.venv  # make demo builds a venv
 
-# pip installs two virtualenvs before the site is up.
+# venv and pip make two virtualenvs before the site is up.
 START_DEADLINE_SECONDS = 300
 
 
@@ -73,14 +73,18 @@ class RunningDemo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, offline_pip: dict[str, str]
+) -> Iterator[RunningDemo]:
     """`make demo` in a clean copy of the template, shared by this module's tests
-    (the last one stops it) and stopped with SIGTERM in any case."""
+    (the last one stops it) and stopped with SIGTERM in any case. Its pip installs
+    the files a user's would fetch, from the wheelhouse (tests/wheelhouse.py)."""
     tmp_path = tmp_path_factory.mktemp("demo")
     template = copy_template(tmp_path / "django-skel")
     port = free_port()
     log = tmp_path / "demo.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    env.update(offline_pip)
     env["HEARTBEAT_SECONDS"] = str(heroku.HEARTBEAT_SECONDS)
     # /health/ runs its checks afresh on each visit, not at most every 10 s.
     env["HEALTH_CHECK_INTERVAL"] = "0"

@@ -230,7 +230,11 @@ def read_env(path: Path) -> dict[str, str]:
 
 
 @pytest.mark.venv
-def test_full_checks_install_the_project_and_run_its_gates(cookies, capfd):
+def test_full_checks_install_the_project_and_run_its_gates(
+    cookies, capfd, offline_pip, monkeypatch
+):
+    for name, value in offline_pip.items():  # the files pip would fetch, from the wheelhouse
+        monkeypatch.setenv(name, value)
     result = cookies.bake(extra_context={"post_gen_checks": "full"})
 
     assert result.exit_code == 0, capfd.readouterr().err
