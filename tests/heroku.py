@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import servers
 from .helpers import found_in, free_port, run, wait_for
-from .processes import live_processes_in_group, stop_process_group
+from .processes import live_processes_in_group, stop_process_groups
 from .template import procfile
 
 # The router ends TLS and says so; the app sees plain HTTP from it.
@@ -99,9 +99,15 @@ class Dyno:
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL to what outlives Heroku's 30 s."""
-        if not self.stopped:
-            self.stopped = True
-            stop_process_group(self.process)
+        stop_dynos([self])
+
+
+def stop_dynos(dynos: list[Dyno]) -> None:
+    """Stop the dynos not yet stopped, side by side."""
+    running = [dyno for dyno in dynos if not dyno.stopped]
+    for dyno in running:
+        dyno.stopped = True
+    stop_process_groups([dyno.process for dyno in running])
 
 
 def start_dyno(

@@ -50,14 +50,24 @@ def pid_in(answered_by: str) -> int:
 
 def stop_process_group(process: subprocess.Popen) -> None:
     """SIGTERM to the whole group, as Heroku does to a dyno; SIGKILL what outlives the window."""
-    if live_processes_in_group(process.pid):
-        os.killpg(process.pid, signal.SIGTERM)
+    stop_process_groups([process])
+
+
+def stop_process_groups(processes: list[subprocess.Popen]) -> None:
+    """stop_process_group for several groups at once, as Heroku stops an app's
+    dynos: each gets its SIGTERM at the start, so they stop side by side."""
+    groups = [process.pid for process in processes]
+    for group in groups:
+        if live_processes_in_group(group):
+            os.killpg(group, signal.SIGTERM)
     deadline = time.monotonic() + SHUTDOWN_WINDOW
-    while live_processes_in_group(process.pid) and time.monotonic() < deadline:
+    while any(live_processes_in_group(group) for group in groups) and time.monotonic() < deadline:
         time.sleep(0.25)
-    if live_processes_in_group(process.pid):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    for group in groups:
+        if live_processes_in_group(group):
+            os.killpg(group, signal.SIGKILL)
+    for process in processes:
+        process.wait()
 
 
 def honcho_pids(log: str, process_type: str) -> list[int]:

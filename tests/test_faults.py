@@ -101,8 +101,7 @@ class Formation:
         return row
 
     def stop_dynos(self) -> None:
-        for dyno in self.dynos:
-            dyno.stop()
+        heroku.stop_dynos(self.dynos)
         self.dynos.clear()
 
 

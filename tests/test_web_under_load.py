@@ -79,8 +79,7 @@ def start_web(stack: Stack) -> Iterator[Callable[..., heroku.Dyno]]:
         return started[-1]
 
     yield start
-    for web in started:
-        web.stop()
+    heroku.stop_dynos(started)
 
 
 def all_at_once(count: int, call: Callable[[], object]) -> list:
