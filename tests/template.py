@@ -12,6 +12,15 @@ from .paths import TEMPLATE_DIR
 OPTIONS: dict = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
 # What each broker brings: settings module, requirement, add-on, variables, tests.
 BROKERS: dict[str, dict] = OPTIONS["_brokers"]
+# Every choice not its default, and named like a module the project imports (the
+# name is only the folder's): the project whose `make check` the post_gen_checks=full
+# test runs, beside the defaults' in the CI-workflow test.
+NON_DEFAULT_ANSWERS = {
+    "project_name": "packaging",
+    "celery_broker": "rabbitmq",
+    "python_version": "3.12",
+    "timezone": "Europe/Paris",
+}
 
 
 def import_hook(name: str) -> ModuleType:

@@ -15,7 +15,7 @@ from cookiecutter.main import cookiecutter
 
 from .helpers import generate_project, run
 from .paths import PROJECT_TEMPLATE, TEMPLATE_DIR
-from .template import BROKERS, OPTIONS, post_gen, pre_gen
+from .template import BROKERS, NON_DEFAULT_ANSWERS, OPTIONS, post_gen, pre_gen
 
 # Letters beyond U+FFFF (mathematical Fraktur "Math"): JSON writes them as surrogate pairs.
 FRAKTUR_MATH = "\U0001d510\U0001d51e\U0001d531\U0001d525"
@@ -28,16 +28,7 @@ TEMPLATE_VARIABLE = re.compile(r"cookiecutter\s*[.\[|]")
 # The supported option combinations, as data. Each id says what it covers.
 SUPPORTED = [
     pytest.param({}, id="defaults"),
-    # Named like a module the project imports: the name is only the folder's.
-    pytest.param(
-        {
-            "project_name": "packaging",
-            "celery_broker": "rabbitmq",
-            "python_version": "3.12",
-            "timezone": "Europe/Paris",
-        },
-        id="packaging-rabbitmq-py312-paris",
-    ),
+    pytest.param(NON_DEFAULT_ANSWERS, id="packaging-rabbitmq-py312-paris"),
     pytest.param(
         {
             "project_name": 'Café "Zéro" & Co 🚀',
@@ -233,9 +224,11 @@ def read_env(path: Path) -> dict[str, str]:
 def test_full_checks_install_the_project_and_run_its_gates(
     cookies, capfd, offline_pip, monkeypatch
 ):
+    """With the answers that are not the defaults: the defaults' project runs its
+    `make check` in the CI-workflow test (tests/test_project_ci.py)."""
     for name, value in offline_pip.items():  # the files pip would fetch, from the wheelhouse
         monkeypatch.setenv(name, value)
-    result = cookies.bake(extra_context={"post_gen_checks": "full"})
+    result = cookies.bake(extra_context={**NON_DEFAULT_ANSWERS, "post_gen_checks": "full"})
 
     assert result.exit_code == 0, capfd.readouterr().err
     ran = [line for line in capfd.readouterr().out.splitlines() if "post_gen_checks=full:" in line]

@@ -1,5 +1,5 @@
-"""The generated project's CI, for every broker: its files read as GitHub,
-Dependabot, pre-commit and Heroku CI read them, and the workflow's steps run here,
+"""The generated project's CI: for every broker, its files read as GitHub,
+Dependabot, pre-commit and Heroku CI read them; and the workflow's steps run here,
 with real servers standing in for its service containers."""
 
 import json
@@ -17,7 +17,7 @@ import yaml
 
 from . import servers
 from .helpers import generate_project, run
-from .template import BROKERS
+from .template import BROKERS, NON_DEFAULT_ANSWERS
 
 # The validators are installed with the template's tooling, next to this pytest.
 TOOLS = Path(sys.executable).parent
@@ -37,20 +37,13 @@ LOCAL_SERVERS: dict[str, Callable[[], AbstractContextManager[servers.Server]]] =
 }
 
 
-# The answers per broker. The rabbitmq project is also named like a module the
-# project imports, and answers the other choices differently: the workflow test
-# below is the one `make check` it gets (the redis one's defaults also get the
-# post_gen_checks=full test's).
-ANSWERS = {
-    "redis": {},
-    "rabbitmq": {"project_name": "packaging", "python_version": "3.12", "timezone": "Europe/Paris"},
-}
+# The project per broker: the defaults (redis), and every other answer (rabbitmq).
+ANSWERS = {"redis": {}, "rabbitmq": NON_DEFAULT_ANSWERS}
 
 
 @pytest.fixture(params=list(BROKERS))
 def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    answers = ANSWERS.get(request.param, {})
-    return generate_project(tmp_path, celery_broker=request.param, **answers)
+    return generate_project(tmp_path, **{**ANSWERS[request.param], "celery_broker": request.param})
 
 
 def tool(name: str) -> str:
@@ -166,10 +159,15 @@ def test_heroku_ci_runs_make_check_on_in_dyno_add_ons(project):
 
 @pytest.mark.venv
 @pytest.mark.servers
-def test_the_workflow_steps_pass_here_against_real_servers(project, venv_env):
-    """Every `run:` step in order, in the project, with the step's env pointed at a
-    real server for each service container (tests/servers.py). The install step is
-    skipped: the project_venv fixture is the same requirements-dev.txt, installed."""
+def test_the_workflow_steps_pass_here_against_real_servers(tmp_path, venv_env):
+    """Every `run:` step in order, in the project with the default answers, with
+    the step's env pointed at a real server for each service container
+    (tests/servers.py). The install step is skipped: the project_venv fixture is the
+    same requirements-dev.txt, installed. Once, not per broker: the steps are the
+    same `make check`, the other answers' project runs it in the post_gen_checks=full
+    test, and the workers' round trip through real RabbitMQ is tests/test_faults.py's
+    and tests/test_heroku_like.py's."""
+    project = generate_project(tmp_path)
     job = only_job(project)
     ports = published_ports(job)
     steps = [step for step in job["steps"] if "run" in step]
