@@ -1,5 +1,6 @@
 """Looking at and stopping the process trees that honcho and make start."""
 
+import contextlib
 import os
 import re
 import signal
@@ -22,6 +23,10 @@ def parent_of(pid: int) -> int:
 
 def live_processes_in_group(group: int) -> list[int]:
     """Processes of the group still running (zombies, already exited, do not count)."""
+    return live_processes_in_groups({group})
+
+
+def live_processes_in_groups(groups: set[int]) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -30,7 +35,7 @@ def live_processes_in_group(group: int) -> list[int]:
             state, _, pgrp = stat_fields(entry.name)[:3]
         except (FileNotFoundError, ProcessLookupError):
             continue
-        if int(pgrp) == group and state != "Z":
+        if int(pgrp) in groups and state != "Z":
             found.append(int(entry.name))
     return found
 
@@ -48,14 +53,49 @@ def pid_in(answered_by: str) -> int:
     return int(match.group(1))
 
 
-def stop_process_group(process: subprocess.Popen) -> None:
-    """SIGTERM to the whole group, as Heroku does to a dyno; SIGKILL what outlives the window."""
-    stop_process_groups([process])
+def formation_groups(group: int) -> set[int]:
+    """The process groups of a honcho formation (`make demo`'s, the Heroku-like
+    test's): the group honcho runs in, and one per dyno, since honcho starts each
+    Procfile process in a session of its own, as Heroku runs each dyno apart."""
+    honcho = set(live_processes_in_group(group))
+    dynos = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):  # a process that has just ended
+                _, parent, own_group = stat_fields(entry.name)[:3]
+                if int(parent) in honcho and int(own_group) == int(entry.name):
+                    dynos.add(int(entry.name))
+    return {group, *dynos}
+
+
+def sigterm_the_dynos(groups: set[int], honcho_group: int) -> None:
+    """SIGTERM to each dyno's whole group, as Heroku sends it; not to honcho, which
+    stands in for Heroku's dyno manager and stops once its dynos have. (Signalled
+    itself, honcho 2.0 prints from its handler: a SIGTERM that lands while it prints
+    a line crashes it, "reentrant call inside BufferedWriter", and leaves its process
+    managers waiting forever for it to read their last lines.)"""
+    for dyno in groups - {honcho_group}:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(dyno, signal.SIGTERM)
+
+
+def stop_formation(process: subprocess.Popen) -> None:
+    """SIGTERM to the dynos of the formation `process` leads; SIGKILL to all of it
+    if anything outlives Heroku's window."""
+    groups = formation_groups(process.pid)
+    sigterm_the_dynos(groups, process.pid)
+    deadline = time.monotonic() + SHUTDOWN_WINDOW
+    while live_processes_in_groups(groups) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    for group in groups:
+        if live_processes_in_group(group):
+            os.killpg(group, signal.SIGKILL)
+    process.wait()
 
 
 def stop_process_groups(processes: list[subprocess.Popen]) -> None:
-    """stop_process_group for several groups at once, as Heroku stops an app's
-    dynos: each gets its SIGTERM at the start, so they stop side by side."""
+    """SIGTERM to each whole group, as Heroku does to a dyno, all at the start, so
+    that they stop side by side; SIGKILL to what outlives the window."""
     groups = [process.pid for process in processes]
     for group in groups:
         if live_processes_in_group(group):
@@ -76,14 +116,15 @@ def honcho_pids(log: str, process_type: str) -> list[int]:
 
 
 def seconds_to_stop_on_sigterm(group: int) -> float:
-    """SIGTERM to every process of the group, as Heroku does to a dyno; the seconds
-    until none of it runs (the test fails past Heroku's window)."""
+    """SIGTERM to every process of the formation's dynos, as Heroku sends it; the
+    seconds until nothing of the group runs (the test fails past Heroku's window)."""
+    groups = formation_groups(group)
     started = time.monotonic()
-    os.killpg(group, signal.SIGTERM)
+    sigterm_the_dynos(groups, group)
     deadline = started + SHUTDOWN_WINDOW
-    while live_processes_in_group(group) and time.monotonic() < deadline:
+    while live_processes_in_groups(groups) and time.monotonic() < deadline:
         time.sleep(0.25)
-    still_running = [command_line(pid) for pid in live_processes_in_group(group)]
+    still_running = [command_line(pid) for pid in live_processes_in_groups(groups)]
     assert not still_running, f"still running {SHUTDOWN_WINDOW} s after SIGTERM: {still_running}"
     return time.monotonic() - started
 

@@ -24,7 +24,7 @@ from .processes import (
     honcho_pids,
     pid_in,
     seconds_to_stop_on_sigterm,
-    stop_process_group,
+    stop_formation,
 )
 
 pytestmark = pytest.mark.venv  # make demo builds a venv
@@ -106,7 +106,7 @@ def demo(
         wait_for("the home page", lambda: running.get("/")[0] == 200, START_DEADLINE_SECONDS)
         yield running
     finally:
-        stop_process_group(process)
+        stop_formation(process)
 
 
 def test_a_web_request_task_runs_in_a_worker_process(demo):

@@ -27,7 +27,7 @@ from .processes import (
     honcho_pids,
     pid_in,
     seconds_to_stop_on_sigterm,
-    stop_process_group,
+    stop_formation,
 )
 from .template import procfile
 
@@ -152,7 +152,7 @@ def heroku_app(request, tmp_path_factory, production_venv) -> Iterator[HerokuApp
             )
             yield app
         finally:
-            stop_process_group(process)
+            stop_formation(process)
 
 
 def test_pages_are_served_over_the_routers_https(heroku_app):
