@@ -2,6 +2,7 @@
 
 import os
 import runpy
+import signal
 import socket
 import subprocess
 import time
@@ -89,7 +90,9 @@ def served(unused_port, tmp_path):
         server.terminate()
         pytest.fail("gunicorn did not listen within 30 s")
     yield url
-    server.terminate()
+    # A quick shutdown (SIGINT): the graceful one (SIGTERM), which gevent's server
+    # makes last a second, is tested with the real servers.
+    server.send_signal(signal.SIGINT)
     server.wait(timeout=30)
 
 
