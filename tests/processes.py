@@ -84,24 +84,24 @@ def stop_formation(process: subprocess.Popen) -> None:
     if anything outlives Heroku's window."""
     groups = formation_groups(process.pid)
     sigterm_the_dynos(groups, process.pid)
-    deadline = time.monotonic() + SHUTDOWN_WINDOW
-    while live_processes_in_groups(groups) and time.monotonic() < deadline:
-        time.sleep(0.25)
-    for group in groups:
-        if live_processes_in_group(group):
-            os.killpg(group, signal.SIGKILL)
-    process.wait()
+    end_within_the_window(groups, [process])
 
 
 def stop_process_groups(processes: list[subprocess.Popen]) -> None:
     """SIGTERM to each whole group, as Heroku does to a dyno, all at the start, so
     that they stop side by side; SIGKILL to what outlives the window."""
-    groups = [process.pid for process in processes]
+    groups = {process.pid for process in processes}
     for group in groups:
         if live_processes_in_group(group):
             os.killpg(group, signal.SIGTERM)
+    end_within_the_window(groups, processes)
+
+
+def end_within_the_window(groups: set[int], processes: list[subprocess.Popen]) -> None:
+    """Wait for every process of `groups` to end, SIGKILL what outlives Heroku's
+    window, and reap `processes`."""
     deadline = time.monotonic() + SHUTDOWN_WINDOW
-    while any(live_processes_in_group(group) for group in groups) and time.monotonic() < deadline:
+    while live_processes_in_groups(groups) and time.monotonic() < deadline:
         time.sleep(0.25)
     for group in groups:
         if live_processes_in_group(group):

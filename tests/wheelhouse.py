@@ -4,8 +4,9 @@ cookiecutter with what it needs, and for the build backends of the pinned packag
 that come only as source. The tests that install as the README says (`make demo`,
 post_gen_checks=full) point pip at it and nowhere else (`offline_pip`): the same
 files, the same hash checks, no index to ask. pip asks the index about each package
-one after another (about 25 s of pip's 30 s in each of those installs here); this
-folder is fetched once per change of the requirements, side by side, in a few seconds.
+and fetches each file one after another (an install of the project's requirements
+took 22 s here from PyPI, 11 s from this folder); this folder is fetched once per
+change of the requirements, side by side, in about 4 s.
 
 uv says which file of each package this Python installs (a pylock.toml, PEP 751,
 resolved for this interpreter); this module fetches them and checks their hashes.
@@ -114,7 +115,7 @@ def fetch(file: dict, wheelhouse: Path) -> None:
     with urllib.request.urlopen(file["url"], timeout=60) as response:
         content = response.read()
     if hashlib.sha256(content).hexdigest() != file["hashes"]["sha256"]:
-        raise RuntimeError(f"{name}: its sha256 is not the one pinned")
+        raise RuntimeError(f"{name}: its sha256 is not the one uv's lock names")
     (wheelhouse / name).write_bytes(content)
 
 
