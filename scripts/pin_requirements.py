@@ -22,7 +22,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TEMPLATE_DIR))
 
 from tests.helpers import generate_project, run  # noqa: E402
-from tests.paths import PROJECT_TEMPLATE  # noqa: E402
+from tests.paths import PROJECT_TEMPLATE, TOOLS  # noqa: E402
 from tests.template import BROKERS  # noqa: E402
 
 PINNED_FILES = ("requirements.txt", "requirements-dev.txt")
@@ -30,8 +30,7 @@ PINNED_FILES = ("requirements.txt", "requirements-dev.txt")
 
 def repin(broker: str, target: str, scratch: Path) -> None:
     project = generate_project(scratch, celery_broker=broker)
-    tools = Path(sys.executable).parent  # uv is one of the template's tools
-    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+    env = {**os.environ, "PATH": f"{TOOLS}{os.pathsep}{os.environ['PATH']}"}  # uv is one
     run(["make", target], cwd=project, env=env)
     pins = PROJECT_TEMPLATE / BROKERS[broker]["pins"]
     for name in PINNED_FILES:

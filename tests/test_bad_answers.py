@@ -8,12 +8,11 @@ that the hook is wired in and what a user sees."""
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .paths import TEMPLATE_DIR
+from .paths import TEMPLATE_DIR, tool
 from .template import OPTIONS, pre_gen
 
 # (field, bad value, what the message must say)
@@ -86,11 +85,11 @@ def run_cookiecutter(tmp_path: Path, *answers: str, replay_file: Path | None = N
     """The command line a user types, with --no-input or a replay file; its whole
     output. It writes into tmp_path/"out", and its HOME is a fresh folder: no
     ~/.cookiecutterrc takes part, and its replay file lands there."""
-    cookiecutter = Path(sys.executable).parent / "cookiecutter"
+    cookiecutter = tool("cookiecutter")
     answers_from = ["--replay-file", str(replay_file)] if replay_file else ["--no-input"]
     env = {name: value for name, value in os.environ.items() if name != "COOKIECUTTER_CONFIG"}
     result = subprocess.run(
-        [str(cookiecutter), *answers_from, "--output-dir", str(tmp_path / "out"),
+        [cookiecutter, *answers_from, "--output-dir", str(tmp_path / "out"),
          str(TEMPLATE_DIR), *answers],
         env={**env, "HOME": str(tmp_path / "home")},
         capture_output=True, text=True, timeout=60, check=False,

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import stat
-import sys
 import tomllib
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from cookiecutter.main import cookiecutter
 
 from .helpers import generate_project, run
-from .paths import PROJECT_TEMPLATE, TEMPLATE_DIR
+from .paths import PROJECT_TEMPLATE, TEMPLATE_DIR, tool
 from .template import BROKERS, NON_DEFAULT_ANSWERS, OPTIONS, post_gen, pre_gen
 
 # Letters beyond U+FFFF (mathematical Fraktur "Math"): JSON writes them as surrogate pairs.
@@ -195,10 +194,10 @@ def test_the_recorded_answers_replay_into_the_same_project(tmp_path):
     answers = {"project_name": 'Café "Zéro"', "celery_broker": "rabbitmq", "timezone": "Asia/Tokyo"}
     first = generate_project(tmp_path / "first", **answers)
     answers_file = first / post_gen.ANSWERS_FILE
-    cookiecutter = Path(sys.executable).parent / "cookiecutter"
+    cookiecutter = tool("cookiecutter")
     home = tmp_path / "home"  # cookiecutter saves each run's answers in ~/.cookiecutter_replay
 
-    run([str(cookiecutter), "--replay-file", str(answers_file), "--output-dir",
+    run([cookiecutter, "--replay-file", str(answers_file), "--output-dir",
          str(tmp_path / "again"), str(TEMPLATE_DIR)],
         cwd=tmp_path, env={**os.environ, "HOME": str(home)})  # fmt: skip
 

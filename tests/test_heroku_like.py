@@ -10,7 +10,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ import pytest
 
 from . import browser, heroku, servers
 from .helpers import generate_project, run, wait_for
-from .paths import TEMPLATE_DIR
+from .paths import TEMPLATE_DIR, tool
 from .processes import (
     SHUTDOWN_WINDOW,
     ancestry,
@@ -116,7 +115,7 @@ def heroku_app(request, tmp_path_factory, production_venv) -> Iterator[HerokuApp
         )
         log = tmp_path / "formation.log"
         # honcho from the template's virtualenv, where pytest runs.
-        honcho = str(Path(sys.executable).parent / "honcho")
+        honcho = tool("honcho")
         formation = ["start", "--port", str(port), "--concurrency", f"worker={WORKERS}"]
         with log.open("w") as output:
             process = subprocess.Popen(

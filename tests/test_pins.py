@@ -2,7 +2,6 @@
 agree with the short lists of what the project uses directly (requirements*.in)."""
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from .helpers import generate_project, run
+from .paths import tool
 from .template import BROKERS
 
 PIN = re.compile(r"^([A-Za-z0-9._-]+)==(\S+?)(?: ;[^\\]*)? \\$")
@@ -71,8 +71,6 @@ def test_the_pins_alone_install_a_consistent_environment(request, kind):
     (production) or requirements-dev.txt: whatever the pins forgot is missing, and
     `uv pip check` says so (and exits non-zero)."""
     venv = request.getfixturevalue(kind)
-    uv = Path(sys.executable).parent / "uv"  # one of the template's tools
-
-    result = run([str(uv), "pip", "check", "--python", str(venv / "bin" / "python")], cwd=venv)
+    result = run([tool("uv"), "pip", "check", "--python", str(venv / "bin" / "python")], cwd=venv)
 
     assert "All installed packages are compatible" in result.stdout + result.stderr

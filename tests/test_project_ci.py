@@ -6,7 +6,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
@@ -17,10 +16,9 @@ import yaml
 
 from . import servers
 from .helpers import generate_project, run
+from .paths import TOOLS, tool
 from .template import BROKERS, NON_DEFAULT_ANSWERS
 
-# The validators are installed with the template's tooling, next to this pytest.
-TOOLS = Path(sys.executable).parent
 WORKFLOW = Path(".github/workflows/ci.yml")
 DEPENDABOT = Path(".github/dependabot.yml")
 # What the workflow's install step installs, and the project_venv fixture holds.
@@ -44,10 +42,6 @@ ANSWERS = {"redis": {}, "rabbitmq": NON_DEFAULT_ANSWERS}
 @pytest.fixture(params=list(BROKERS))
 def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     return generate_project(tmp_path, **{**ANSWERS[request.param], "celery_broker": request.param})
-
-
-def tool(name: str) -> str:
-    return str(TOOLS / name)
 
 
 def only_job(project: Path) -> dict:

@@ -9,18 +9,17 @@ commit in it, as cruft sees releases."""
 
 import json
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from .helpers import copy_template, run
+from .paths import tool
 from .template import post_gen
 
-TOOLS = Path(sys.executable).parent
-CRUFT = str(TOOLS / "cruft")
-COOKIECUTTER = str(TOOLS / "cookiecutter")
+CRUFT = tool("cruft")
+COOKIECUTTER = tool("cookiecutter")
 # A later release's change, with an answer in it, and what it becomes in the project.
 TEMPLATE_README = Path("{{cookiecutter.project_slug}}") / "README.md"
 LATER_CHANGE = "\nRelease notes for {{ cookiecutter.project_name }}: one more line.\n"

@@ -23,8 +23,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .paths import CACHE_DIR, TEMPLATE_DIR
-from .venvs import KINDS, PINS, exclusive, tool
+from .paths import CACHE_DIR, TEMPLATE_DIR, tool
+from .venvs import KINDS, PINS, exclusive, fingerprint
 
 TEMPLATE_TOOLS = TEMPLATE_DIR / "requirements-dev.txt"
 # What pip builds dj-static and static3 with (they publish no wheel).
@@ -37,16 +37,8 @@ MESSAGE = (
 )
 
 
-def fingerprint() -> str:
-    """Changes whenever what the wheelhouse holds would change."""
-    digest = hashlib.sha256(sys.version.encode())
-    for requirements in (PINS / KINDS["project"], TEMPLATE_TOOLS):
-        digest.update(requirements.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def wheelhouse_path() -> Path:
-    return CACHE_DIR / f"wheelhouse-{fingerprint()}"
+    return CACHE_DIR / f"wheelhouse-{fingerprint(PINS / KINDS['project'], TEMPLATE_TOOLS)}"
 
 
 def is_built() -> bool:
