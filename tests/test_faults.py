@@ -282,27 +282,37 @@ def test_a_rolling_restart_under_load_fails_no_request(formation):
     web = formation.start("web")
     # A request fails a visitor when it errs or outlasts Heroku's router (30 s; then
     # H12), not when it waits 2 s (wrk's default timeout) for a worker that boots
-    # while the machine is busy: wrk's timeout is the router's, less a margin.
+    # while the machine is busy: wrk's timeout is the router's, less a margin. The
+    # load lasts until both restarts are over (SIGINT: wrk stops and reports), not
+    # for a fixed period: at full speed it takes both cores from the other tests.
     load = subprocess.Popen(
-        [wrk, "-t2", "-c20", "-d8s", "--timeout", "25s", "-H", "X-Forwarded-Proto: https",
+        [wrk, "-t2", "-c20", "-d60s", "--timeout", "25s", "-H", "X-Forwarded-Proto: https",
          web.url + "/"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
-    served = web.output().count('"GET / HTTP/1.1" 200')
-    wait_for(
-        "the load to start",
-        lambda: web.output().count('"GET / HTTP/1.1" 200') > served + 50,
-        10,
-    )
-    for restart in (1, 2):
-        # To gunicorn's master alone: new workers start, the old ones finish and go.
-        web.process.send_signal(signal.SIGHUP)
+    try:
+        served = web.output().count('"GET / HTTP/1.1" 200')
         wait_for(
-            f"restart {restart}'s new workers",
-            lambda restart=restart: web.output().count("Booting worker") >= 2 + 2 * restart,
-            15,
+            "the load to start",
+            lambda: web.output().count('"GET / HTTP/1.1" 200') > served + 50,
+            10,
         )
-    report = load.communicate(timeout=30)[0]
+        for restart in (1, 2):
+            # To gunicorn's master alone: new workers start, the old ones finish and go.
+            old_workers = heroku.web_workers(web)
+            web.process.send_signal(signal.SIGHUP)
+            wait_for(
+                f"restart {restart}'s new workers, and the old ones gone",
+                lambda restart=restart, old_workers=old_workers: (
+                    web.output().count("Booting worker") >= 2 + 2 * restart
+                    and not heroku.web_workers(web) & old_workers
+                ),
+                15,
+            )
+        load.send_signal(signal.SIGINT)
+        report = load.communicate(timeout=30)[0]
+    finally:
+        load.kill()
 
     assert " requests in " in report
     assert "Non-2xx" not in report, report
