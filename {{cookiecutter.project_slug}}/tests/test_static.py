@@ -3,21 +3,25 @@
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
+from django.test import override_settings
 
 from config.wsgi import serve_static_files
 
 MANIFEST_STORAGE = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 
 
-@pytest.fixture
-def collected(settings, tmp_path):
-    """collectstatic into a temporary STATIC_ROOT, as the Heroku build does."""
-    settings.STATIC_ROOT = str(tmp_path)
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": MANIFEST_STORAGE}}
-    call_command("collectstatic", interactive=False, verbosity=0)
-    return tmp_path
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory):
+    """collectstatic into a temporary STATIC_ROOT, as the Heroku build does: once
+    for the module, whose tests only read what it wrote."""
+    root = tmp_path_factory.mktemp("static")
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": MANIFEST_STORAGE}}
+    with override_settings(STATIC_ROOT=str(root), STORAGES=storages):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        yield root
 
 
 def request(path: str, method: str = "GET") -> tuple[str, dict[str, str], bytes]:
