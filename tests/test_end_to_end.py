@@ -31,6 +31,9 @@ pytestmark = pytest.mark.venv  # make demo builds a venv
 
 # venv and pip make two virtualenvs before the site is up.
 START_DEADLINE_SECONDS = 300
+# A visitor's patience, as Heroku's router has it: a web worker that has just
+# restarted loads the project first, which takes seconds on a busy machine.
+ROUTER_TIMEOUT_SECONDS = 30
 
 
 @dataclass
@@ -43,14 +46,16 @@ class RunningDemo:
 
     def get(self, path: str) -> tuple[int, str]:
         try:
-            with self.opener.open(self.url + path, timeout=10) as response:
+            with self.opener.open(self.url + path, timeout=ROUTER_TIMEOUT_SECONDS) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:  # 503 from /health/ still has a body
             return error.code, error.read().decode()
 
     def post(self, path: str, fields: dict[str, str]) -> str:
         data = urllib.parse.urlencode(fields).encode()
-        with self.opener.open(self.url + path, data=data, timeout=10) as response:
+        with self.opener.open(
+            self.url + path, data=data, timeout=ROUTER_TIMEOUT_SECONDS
+        ) as response:
             return response.url
 
     def ping_the_workers(self) -> str:
@@ -135,14 +140,22 @@ def test_a_code_change_restarts_the_web_and_the_worker_which_then_answer(demo):
     workers, config/reload.py the Celery worker (in place: honcho sees the same pid)."""
     # Both load the settings as they start. (A module first loaded in the second
     # before a change would go unnoticed: the reloaders take its time then.)
+    before = demo.log.read_text()
+    web_workers = before.count("Booting worker") - before.count("Worker exiting")
     settings = demo.project / "config" / "settings" / "local.py"
     settings.write_text(settings.read_text() + "\n# Changed by the template's end-to-end test.\n")
     later = settings.stat().st_mtime + 2  # past any whole-second file time stamps
     os.utime(settings, (later, later))
 
     def restarted() -> bool:
+        # Each web worker notices the change on its own, up to a second apart, and
+        # its replacement then loads the project: wait for all of them, or the
+        # visit may reach old code, or wait on a worker that is going.
         log = demo.log.read_text()
-        return "Worker reloading" in log and "Restarting celery worker" in log
+        reloaded = log.count("Worker reloading") - before.count("Worker reloading")
+        booted = log.count("Booting worker") - before.count("Booting worker")
+        celery_restarted = "Restarting celery worker" in log
+        return reloaded >= web_workers and booted >= web_workers and celery_restarted
 
     wait_for("the web and the worker to restart", restarted, 30)
     answered_by = demo.ping_the_workers()
