@@ -224,7 +224,9 @@ def test_memcached_sees_one_connection_per_web_process_while_50_clients_use_it(s
 
 
 def test_a_hung_memcached_delays_one_request_per_process_by_the_call_timeout(stack, start_web):
-    call_timeout = 0.2
+    # Longer than the default 0.2 s, so that a request which waited on memcached
+    # (at least this long) stands apart from one slowed by a busy machine.
+    call_timeout = 1.0
     web = start_web(CACHE_CALL_TIMEOUT=str(call_timeout), **HEALTH_EVERY_HIT)
     all_at_once(4, lambda: heroku.request(web.url, "/health/"))  # each process has connected
 
@@ -234,7 +236,7 @@ def test_a_hung_memcached_delays_one_request_per_process_by_the_call_timeout(sta
     finally:
         stack.cache.resume()
 
-    slow = [seconds for _, seconds in timings if seconds > call_timeout / 2]
+    slow = [seconds for _, seconds in timings if seconds >= call_timeout]
     assert 1 <= len(slow) <= 2, f"{len(slow)} slow requests, not one per process: {timings}"
     assert max(seconds for _, seconds in timings) < call_timeout + 1
     assert all(status in (200, 503) for status, _ in timings)
