@@ -16,11 +16,11 @@ DEMO_PORT ?= 8000
 # Python's own pip does it into a virtualenv made without one: uv took 4.8 and
 # 4.5 s that way, 13.7 and 13.5 s through venv's own pip, most of which is ensurepip
 # (side by side, two rounds). A Python without pip, or with an older one, takes
-# that path.
+# that path: venv, run again, adds pip to the virtualenv.
 define venv_with
-	if $(PYTHON) -m pip --python "$(PYTHON)" --version > /dev/null 2>&1; then \
-		$(PYTHON) -m venv --without-pip $(1) \
-		&& $(PYTHON) -m pip --python $(1)/bin/python install $(PIP_QUIET) $(2); \
+	$(PYTHON) -m venv --without-pip $(1)
+	if $(PYTHON) -m pip --python $(1)/bin/python --version > /dev/null 2>&1; then \
+		$(PYTHON) -m pip --python $(1)/bin/python install $(PIP_QUIET) $(2); \
 	else \
 		$(PYTHON) -m venv $(1) && $(1)/bin/pip install $(PIP_QUIET) $(2); \
 	fi
