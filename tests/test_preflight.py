@@ -62,7 +62,9 @@ def compiler_without_libmemcached(folder: Path) -> Path:
     return wrapper
 
 
-def preflight(project: Path, wheels: Path, compiler: str) -> subprocess.CompletedProcess:
+def preflight(
+    project: Path, wheels: Path, compiler: str, python: str = sys.executable
+) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "PIP_CONFIG_FILE": os.devnull,  # no machine-wide index or wheel folder
@@ -71,7 +73,7 @@ def preflight(project: Path, wheels: Path, compiler: str) -> subprocess.Complete
         "CC": compiler,
     }
     return subprocess.run(
-        [sys.executable, "scripts/preflight.py"],
+        [python, "scripts/preflight.py"],
         cwd=project,
         env=env,
         capture_output=True,
@@ -87,6 +89,20 @@ def test_a_python_with_a_wheel_needs_no_compiler(project, tmp_path):
     result = preflight(project, tmp_path, compiler="/nonexistent/cc")
 
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_a_python_without_pip_is_named_not_taken_for_a_missing_wheel(project, tmp_path):
+    write_wheel(tmp_path, "pylibmc", pinned_pylibmc(project))
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+
+    result = preflight(
+        project, tmp_path, compiler="/nonexistent/cc", python=str(bare / "bin" / "python")
+    )
+
+    assert result.returncode == 1
+    assert f"{bare / 'bin' / 'python'} has no pip to ask" in result.stderr
+    assert "no wheel" not in result.stderr
 
 
 def test_without_a_wheel_a_missing_compiler_is_named_with_the_command_that_installs_it(

@@ -9,6 +9,7 @@ what is missing. Standard library only: it runs before anything is installed.
     .venv/bin/python scripts/preflight.py   # what make install runs; exit 1: the fix is printed
 """
 
+import importlib.util
 import os
 import re
 import shlex
@@ -92,6 +93,14 @@ def fix_command(missing: list[str]) -> str:
 
 
 def main() -> int:
+    # Without pip, every question below would look like "no wheel fits".
+    if importlib.util.find_spec("pip") is None:
+        print(
+            f"preflight: {sys.executable} has no pip to ask. Run this script with the "
+            "virtualenv's Python, as `make install` does: venv gives it pip.",
+            file=sys.stderr,
+        )
+        return 1
     version = pinned_version("pylibmc")
     if wheel_fits("pylibmc", version):
         return 0
