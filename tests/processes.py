@@ -97,15 +97,22 @@ def stop_process_groups(processes: list[subprocess.Popen]) -> None:
     end_within_the_window(groups, processes)
 
 
+def left_after_the_window(groups: set[int], started: float) -> list[int]:
+    """Wait until no process of `groups` runs, or Heroku's window since `started`
+    has passed; what still runs then."""
+    deadline = started + SHUTDOWN_WINDOW
+    while (left := live_processes_in_groups(groups)) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    return left
+
+
 def end_within_the_window(groups: set[int], processes: list[subprocess.Popen]) -> None:
     """Wait for every process of `groups` to end, SIGKILL what outlives Heroku's
     window, and reap `processes`."""
-    deadline = time.monotonic() + SHUTDOWN_WINDOW
-    while live_processes_in_groups(groups) and time.monotonic() < deadline:
-        time.sleep(0.25)
-    for group in groups:
-        if live_processes_in_group(group):
-            os.killpg(group, signal.SIGKILL)
+    if left_after_the_window(groups, time.monotonic()):
+        for group in groups:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
     for process in processes:
         process.wait()
 
@@ -121,10 +128,7 @@ def seconds_to_stop_on_sigterm(group: int) -> float:
     groups = formation_groups(group)
     started = time.monotonic()
     sigterm_the_dynos(groups, group)
-    deadline = started + SHUTDOWN_WINDOW
-    while live_processes_in_groups(groups) and time.monotonic() < deadline:
-        time.sleep(0.25)
-    still_running = [command_line(pid) for pid in live_processes_in_groups(groups)]
+    still_running = [command_line(pid) for pid in left_after_the_window(groups, started)]
     assert not still_running, f"still running {SHUTDOWN_WINDOW} s after SIGTERM: {still_running}"
     return time.monotonic() - started
 
