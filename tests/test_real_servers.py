@@ -27,6 +27,7 @@ ALL_SERVERS: dict[str, ServerFactory] = {
 }
 BROKER_SERVERS = {"redis": ["redis", "redis-tls"], "rabbitmq": ["rabbitmq"]}
 BROKER_NAMES = {name for names in BROKER_SERVERS.values() for name in names}
+NOT_BROKERS = {name: server for name, server in ALL_SERVERS.items() if name not in BROKER_NAMES}
 
 
 @dataclass
@@ -151,9 +152,6 @@ def test_the_broker_add_on_is_reached(broker_shell):
             )
         assert printed.splitlines()[-1] == transports[name], f"{queue.name}: {printed}"
         assert not port_answers(queue.port), f"{queue.name} still answers after its stop"
-
-
-NOT_BROKERS = {name: server for name, server in ALL_SERVERS.items() if name not in BROKER_NAMES}
 
 
 @pytest.mark.parametrize("server", NOT_BROKERS.values(), ids=NOT_BROKERS.keys())
