@@ -21,6 +21,8 @@ from .template import procfile
 
 # The router ends TLS and says so; the app sees plain HTTP from it.
 ROUTER_HEADERS = {"X-Forwarded-Proto": "https"}
+# How long the router waits for an answer before it gives the visitor a 503 (H12).
+ROUTER_TIMEOUT_SECONDS = 30
 
 
 # The heartbeat every 2 s (HEARTBEAT_SECONDS), not the default minute; how long a

@@ -31,9 +31,6 @@ pytestmark = pytest.mark.venv  # make demo builds a venv
 
 # venv and pip make two virtualenvs before the site is up.
 START_DEADLINE_SECONDS = 300
-# A visitor's patience, as Heroku's router has it: a web worker that has just
-# restarted loads the project first, which takes seconds on a busy machine.
-ROUTER_TIMEOUT_SECONDS = 30
 
 
 @dataclass
@@ -44,9 +41,13 @@ class RunningDemo:
     process: subprocess.Popen
     opener: urllib.request.OpenerDirector
 
+    # A visitor waits as long as Heroku's router: a web worker that has just restarted
+    # loads the project first, which takes seconds on a busy machine.
     def get(self, path: str) -> tuple[int, str]:
         try:
-            with self.opener.open(self.url + path, timeout=ROUTER_TIMEOUT_SECONDS) as response:
+            with self.opener.open(
+                self.url + path, timeout=heroku.ROUTER_TIMEOUT_SECONDS
+            ) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:  # 503 from /health/ still has a body
             return error.code, error.read().decode()
@@ -54,7 +55,7 @@ class RunningDemo:
     def post(self, path: str, fields: dict[str, str]) -> str:
         data = urllib.parse.urlencode(fields).encode()
         with self.opener.open(
-            self.url + path, data=data, timeout=ROUTER_TIMEOUT_SECONDS
+            self.url + path, data=data, timeout=heroku.ROUTER_TIMEOUT_SECONDS
         ) as response:
             return response.url
 
