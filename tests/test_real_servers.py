@@ -3,6 +3,7 @@
 import secrets
 import socket
 import subprocess
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -110,6 +111,36 @@ def test_release_migrates_over_tls_and_the_server_refuses_plaintext(shell):
     assert migrated_over_tls == "True"
     assert plaintext.returncode != 0
     assert "no encryption" in plaintext.stderr
+
+
+# Starting Django and connecting take well under this; Python 3.13's wait for the
+# pool's threads at exit took 5 s per thread (20 s in all).
+PROMPT_EXIT_SECONDS = 2.5
+
+
+def test_database_commands_exit_as_soon_as_their_work_is_done(shell):
+    """The release phase and every `heroku run` on the default Python (3.13):
+    the process's database pool is closed before the interpreter's exit."""
+    with servers.postgres(tls=True) as database:
+        env = {**shell.env, **database.env}
+        run(["python", "manage.py", "migrate", "--noinput"], shell.project, env)
+        started = time.monotonic()
+        migrated_again = run(["python", "manage.py", "migrate", "--noinput"], shell.project, env)
+        migrate_took = time.monotonic() - started
+        query = (
+            "from core.models import Ping; Ping.objects.count(); import time; print(time.time())"
+        )
+        queried = run(
+            ["python", "manage.py", "shell", "--no-imports", "-c", query], shell.project, env
+        )
+        exit_took = time.time() - float(queried.stdout.split()[-1])
+
+    for result in (migrated_again, queried):
+        assert "couldn't stop thread" not in result.stdout + result.stderr
+    assert exit_took < PROMPT_EXIT_SECONDS, f"exited {exit_took:.1f} s after its query"
+    assert migrate_took < 2 * PROMPT_EXIT_SECONDS, (
+        f"migrate with nothing to do took {migrate_took:.1f} s"
+    )
 
 
 @pytest.mark.parametrize("sasl", [False, True], ids=["memcache-servers", "memcachier-sasl"])

@@ -5,17 +5,18 @@ where their progress can be seen; the fixtures in conftest.py build them too whe
 pytest runs on its own."""
 
 import fcntl
+import functools
 import hashlib
+import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 from .paths import CACHE_DIR, PROJECT_TEMPLATE, tool
-from .template import BROKERS
+from .template import BROKERS, OPTIONS
 
 # What each kind installs: all of development's tools, or only what Heroku's build
 # installs. The requirements are pinned with hashes, so pip checks every file it
@@ -34,13 +35,52 @@ PINS = PROJECT_TEMPLATE / BROKERS["redis"]["pins"]
 LIBMEMCACHED_HEADERS = Path("/usr/include/libmemcached/memcached.h")
 
 
+# The Python a project gets with the default answers, and so Heroku runs it on:
+# the generated projects run on it here too, found as on a user's machine.
+DEFAULT_PYTHON = OPTIONS["python_version"][0]
+
+
 def pylibmc_from_source() -> bool:
     return LIBMEMCACHED_HEADERS.is_file()
 
 
+@functools.cache
+def find_python(version: str) -> Path | None:
+    """`python3.X` on PATH, else the newest pyenv build of that version, else None."""
+    on_path = shutil.which(f"python{version}")
+    # pyenv's shim is on PATH for every version it knows, and fails unless the
+    # version is selected: only a `python3.X` that runs counts.
+    if on_path and subprocess.run([on_path, "-c", ""], capture_output=True).returncode == 0:
+        return Path(on_path)
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    builds = sorted(
+        pyenv_root.glob(f"versions/{version}.*/bin/python{version}"),
+        key=lambda path: [
+            int(part) for part in path.parent.parent.name.split(".") if part.isdigit()
+        ],
+    )
+    return builds[-1] if builds else None
+
+
+def install_hint(version: str) -> str:
+    return (
+        f"Python {version} is not installed: `pyenv install {version}`, "
+        f"or your system's python{version}"
+    )
+
+
+def project_python() -> Path:
+    """The default answer's Python; FileNotFoundError naming how to install it."""
+    found = find_python(DEFAULT_PYTHON)
+    if found is None:
+        raise FileNotFoundError(install_hint(DEFAULT_PYTHON))
+    return found
+
+
 def fingerprint(*requirements: Path) -> str:
     """Changes whenever one of these requirements files, or how they install, changes."""
-    digest = hashlib.sha256(f"{sys.version} pylibmc-from-source={pylibmc_from_source()}".encode())
+    python = find_python(DEFAULT_PYTHON)
+    digest = hashlib.sha256(f"{python} pylibmc-from-source={pylibmc_from_source()}".encode())
     for path in requirements:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -83,7 +123,8 @@ def build(kind: str) -> None:
         # Not captured: uv (quiet otherwise) shows its errors in the terminal, or in
         # pytest's report, as they come.
         uv = tool("uv")
-        subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+        python = str(project_python())
+        subprocess.run([uv, "venv", "--quiet", "--python", python, str(venv)], check=True)
         install = [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python")]
         if pylibmc_from_source():
             install += ["--no-binary", "pylibmc"]
@@ -102,6 +143,10 @@ def build_message(kind: str) -> str:
 
 
 def main() -> None:
+    if find_python(DEFAULT_PYTHON) is None:
+        # The tests that need these virtualenvs skip (or fail, in CI) and say why.
+        print(f"Not building the projects' virtualenvs: {install_hint(DEFAULT_PYTHON)}.")
+        return
     missing = [kind for kind in KINDS if not is_built(kind)]
     for kind in missing:
         print(build_message(kind), flush=True)

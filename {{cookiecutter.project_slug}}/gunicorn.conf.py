@@ -77,11 +77,9 @@ def post_request(worker: object, request: object, environ: dict, response: objec
 
 
 def worker_exit(server: object, worker: object) -> None:
-    """Close the database pool while the worker can still wait for its threads
+    """Close the database pools while the worker can still wait for its threads
     (greenlets): left to the interpreter's exit, the pool prints a traceback at
-    every deploy and daily restart."""
-    from django.db import connections
+    every deploy and daily restart (core/pools.py)."""
+    from core.pools import close_database_pools
 
-    for alias in connections:
-        if getattr(connections[alias], "pool", None) is not None:
-            connections[alias].close_pool()
+    close_database_pools()

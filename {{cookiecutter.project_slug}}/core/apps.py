@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 (registers the checks)
+        from .pools import close_database_pools_at_exit
+
+        close_database_pools_at_exit()
