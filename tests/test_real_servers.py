@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from . import servers
-from .helpers import generate_project, run
+from .helpers import generate_project, run, wait_for
 
 pytestmark = pytest.mark.servers
 
@@ -156,6 +156,58 @@ def test_cache_round_trips_through_real_memcached(shell, sasl, project_venv):
         )
 
     assert printed == "SharedPyLibMCCache hello"
+
+
+# A request's cache use, over and over: each line says whether a value just set
+# could be read back, and when (a monotonic clock, the same in every process).
+STEADY_CACHE_TRAFFIC = """
+import time
+from django.core.cache import caches
+cache = caches["default"]
+while True:
+    cache.set("greeting", "hello", 30)
+    print("hit" if cache.get("greeting") == "hello" else "miss", time.monotonic(), flush=True)
+    time.sleep(0.02)
+"""
+CACHE_RETRY_AFTER = 1.0
+
+
+def cache_answers(log: Path, kind: str, after: float) -> list[float]:
+    """When the traffic's `kind` ("hit" or "miss") answers came, from `after` on."""
+    found = []
+    for line in log.read_text().splitlines():
+        word, _, seen = line.partition(" ")
+        if word == kind and float(seen) > after:
+            found.append(float(seen))
+    return found
+
+
+@pytest.mark.parametrize("sasl", [False, True], ids=["memcache-servers", "memcachier-sasl"])
+def test_the_cache_is_used_again_within_a_second_of_a_restarted_memcached(
+    shell, sasl, project_venv, tmp_path
+):
+    """A MemCachier maintenance restart: memcached away longer than CACHE_RETRY_AFTER,
+    then back on its address, empty, with traffic all along."""
+    if sasl:
+        servers.require_sasl_capable_pylibmc(project_venv)
+    log = tmp_path / "traffic.log"
+    with servers.memcached(sasl=sasl) as memcached, log.open("w") as output:
+        env = {**shell.env, **memcached.env, "CACHE_RETRY_AFTER": str(CACHE_RETRY_AFTER)}
+        command = ["python", "manage.py", "shell", "--no-imports", "-c", STEADY_CACHE_TRAFFIC]
+        traffic = subprocess.Popen(command, cwd=shell.project, env=env, stdout=output)
+        try:
+            wait_for("the cache to answer", lambda: cache_answers(log, "hit", 0), 30)
+            with memcached.down():
+                went_down = time.monotonic()
+                wait_for("misses", lambda: cache_answers(log, "miss", went_down), 10)
+                time.sleep(3 * CACHE_RETRY_AFTER)  # the outage outlasts every retry window
+            back = time.monotonic()
+            first_hit = wait_for("a hit", lambda: cache_answers(log, "hit", back), 10)[0]
+        finally:
+            traffic.kill()
+            traffic.wait()
+
+    assert first_hit - back <= CACHE_RETRY_AFTER + 1, f"hits again {first_hit - back:.1f} s on"
 
 
 def test_a_wrong_memcachier_password_is_a_miss_not_an_error(shell):

@@ -14,6 +14,12 @@ the process is a miss at once, for `retry_after` seconds: one slow call per
 process per period, not one per request. Reads miss and writes are dropped
 (get, get_many, set, set_many, add, delete), with one warning in the log per
 outage; incr, decr and clear still raise, since their callers need the answer.
+
+An outage also retires every client the process had: libmemcached remembers a
+failed server as dead in each client, and a client that still remembers it when
+the window ends fails at once ("SERVER IS MARKED DEAD"), which opened the next
+window, forever. The first call after the window makes a new client, which tries
+the server afresh.
 """
 
 import logging
@@ -69,6 +75,8 @@ class SharedClients:
         self._idle: list[pylibmc.Client] = []
         self._lock = threading.Lock()
         self._down_until = 0.0
+        # Counts outages: a client made before the latest one is not reused.
+        self._outages = 0
 
     def __getattr__(self, method: str) -> Callable[..., Any]:
         # Django's backend calls get, get_multi, set, set_multi, add, delete,
@@ -95,6 +103,7 @@ class SharedClients:
             raise MemcachedSkipped("memcached failed moments ago; not calling it yet")
         with self._lock:
             client = self._idle.pop() if self._idle else None
+            outages_when_borrowed = self._outages
         client = client or self._new_client()
         try:
             yield client
@@ -105,9 +114,13 @@ class SharedClients:
             raise
         finally:
             with self._lock:
-                self._idle.append(client)
+                if outages_when_borrowed == self._outages:
+                    self._idle.append(client)
 
     def _begin_outage(self, error: pylibmc.Error) -> None:
+        with self._lock:
+            self._outages += 1
+            self._idle.clear()
         self._down_until = monotonic() + self._retry_after
         logger.warning(
             "memcached failed (%s: %s); this process treats every cache call as a miss "

@@ -96,3 +96,20 @@ def test_calls_under_way_together_borrow_different_clients_and_the_last_returned
         assert again is first  # returned last
 
     assert shared.clients == 2
+
+
+def test_an_outage_retires_every_client_so_the_next_call_tries_the_server_afresh(clock):
+    """libmemcached keeps marking a failed server dead inside each client: a client
+    from before the outage would fail at once when the window ends, and open another."""
+    cache = make_cache(retry_after=30)
+    shared = cache._cache
+    with shared._borrowed() as idle_during_outage, shared._borrowed() as failing:
+        pass
+
+    assert cache.get("key") is None  # fails: the outage begins
+    clock["seconds"] += 31
+    with shared._borrowed() as after_outage:
+        pass
+
+    assert after_outage not in (idle_during_outage, failing)
+    assert shared.clients == 1
