@@ -190,7 +190,7 @@ def test_each_unsafe_value_is_named_and_nothing_else(
 
 # The Procfile's processes: each loads the settings and checks them as it starts.
 PROCESSES = {
-    "release": ["python", "manage.py", "migrate", "--check"],
+    "release": ["python", "manage.py", "release"],
     "web": ["gunicorn", "--config", "gunicorn.conf.py", f"{PACKAGE}.wsgi"],
     "scheduler": ["celery", "--app", PACKAGE, "beat"],
     "worker": ["celery", "--app", PACKAGE, "worker", "--pool", "solo"],

@@ -14,7 +14,7 @@ from config.schedule import beat_schedule
 from . import connections
 from .addons import cache_from_env
 from .broker import broker_from_env, broker_transport_options
-from .environment import env_bool, env_seconds, env_str
+from .environment import env_bool, env_int, env_seconds, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -139,6 +139,11 @@ CELERY_BEAT_SCHEDULER = "config.scheduler:LeaderScheduler"
 # The heartbeat proves that the scheduler schedules and a worker works (/health/).
 HEARTBEAT_PERIOD = datetime.timedelta(seconds=env_seconds("HEARTBEAT_SECONDS", 60))
 SCHEDULER_LOCK_RETRY = min(10.0, HEARTBEAT_PERIOD.total_seconds() / 2)
+# The release phase's migrations wait at most this long for a table's lock, then
+# let the site's queries through as long again, at most this many times (core/
+# management/commands/release.py).
+MIGRATION_LOCK_TIMEOUT = env_seconds("MIGRATION_LOCK_TIMEOUT", 5)
+MIGRATION_ATTEMPTS = env_int("MIGRATION_ATTEMPTS", 10, minimum=1)
 # Pings left unanswered this long (the broker was down, or lost them) are sent
 # again, by a job that runs as often (core/tasks.py).
 SWEEP_PERIOD = datetime.timedelta(seconds=env_seconds("SWEEP_SECONDS", 60))
