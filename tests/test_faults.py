@@ -6,7 +6,9 @@ settings and periods shortened through their settings: heartbeat every second,
 a sweep for unanswered pings every 2 s, Redis's visibility timeout 3 s.
 """
 
+import re
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,13 +21,17 @@ import psycopg
 import pytest
 
 from . import heroku, servers
-from .helpers import free_port, generate_project, run, wait_for
+from .helpers import found_in, free_port, generate_project, run, wait_for
 
 pytestmark = pytest.mark.servers
 
 HEARTBEAT_SECONDS = 1
 SWEEP_SECONDS = 2
 VISIBILITY_TIMEOUT_SECONDS = 3
+# Tasks retry a database that is away for TASK_RETRY_FOR (12 s here), waiting at
+# most 1 s between tries; the database test keeps it away for 8 retries.
+TASK_RETRY_FOR_SECONDS = 12
+OUTAGE_RETRIES = 8
 # Within "a few seconds": the broker's timeouts (2 s) and connect budget (3 s).
 ANSWER_WITHIN_SECONDS = 5
 
@@ -57,11 +63,22 @@ def slow(request):
         lines.write("started\\n")
     time.sleep(2)
     return HttpResponse("slept")
+
+
+def slow_query(request):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(5)")
+    return HttpResponse("queried")
 """
 SLOW_URL = """
 from django.urls import path as _path
 import fault_views
-urlpatterns += [_path("faults/slow/", fault_views.slow)]
+urlpatterns += [
+    _path("faults/slow/", fault_views.slow),
+    _path("faults/slow-query/", fault_views.slow_query),
+]
 """
 
 
@@ -125,6 +142,7 @@ def released(broker: str, tmp_path: Path, venv: Path, running: ExitStack) -> For
         database, cache, queue,
         HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS), SWEEP_SECONDS=str(SWEEP_SECONDS),
         CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT_SECONDS), HEALTH_CHECK_INTERVAL="0",
+        TASK_RETRY_FOR=str(TASK_RETRY_FOR_SECONDS), TASK_RETRY_BACKOFF_MAX="1",
     )  # fmt: skip
     heroku.release(project, venv, config)
     return Formation(project, venv, config, database, queue, tmp_path)
@@ -210,6 +228,57 @@ def test_a_ping_while_the_broker_is_down_runs_after_it_comes_back_empty(formatio
     wait_for("the ping to be answered", lambda: visitor.answered_by(ping_id), 30)
 
 
+def task_lines(worker: heroku.Dyno, task: str, outcome: str) -> int:
+    """How many of the worker's log lines say `task` was received, succeeded or
+    discarded (an expired message, dropped unrun)."""
+    if outcome == "discarded":
+        return worker.output().count(f"Discarding revoked task: {task}[")
+    return len(re.findall(rf"Task {re.escape(task)}\[[0-9a-f-]+\] {outcome}", worker.output()))
+
+
+def queued_messages(broker: servers.Server) -> int:
+    """The length of Celery's queue in Redis (LLEN celery), over Redis's own protocol."""
+    password = servers.PASSWORD.encode()
+    with socket.create_connection((servers.HOST, broker.port), timeout=5) as redis:
+        redis.sendall(b"*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n" % (len(password), password))
+        assert redis.recv(64) == b"+OK\r\n"
+        redis.sendall(b"*2\r\n$4\r\nLLEN\r\n$6\r\ncelery\r\n")
+        reply = redis.recv(64)
+    return int(found_in(rb"^:(\d+)\r\n", reply).group(1))
+
+
+def test_pings_queued_while_no_worker_runs_are_answered_about_once_each(formation):
+    """A worker outage of five sweep periods, one ping every half a sweep period
+    meanwhile: once a worker starts, each ping's task runs at most twice (its own
+    message, and at most one a sweep sent), not once more for every sweep queued."""
+    web = formation.start("web")
+    scheduler = formation.start("scheduler")
+    visitor = heroku.Visitor(web.url)
+    ping_ids = []
+    for _ in range(10):
+        status, ping_id, _ = visitor.ping()
+        assert status == 303 and ping_id is not None
+        ping_ids.append(ping_id)
+        sent = sends(scheduler)
+        wait_for("the next scheduled send", lambda sent=sent: sends(scheduler) > sent, 10)
+    worker = formation.start("worker")
+    for ping_id in ping_ids:
+        wait_for(f"ping {ping_id} to be answered", lambda p=ping_id: visitor.answered_by(p), 60)
+
+    answer = "core.tasks.answer_ping"
+    wait_for(
+        "the queue to drain",
+        lambda: (
+            queued_messages(formation.broker) == 0
+            and task_lines(worker, answer, "received")
+            == task_lines(worker, answer, "succeeded") + task_lines(worker, answer, "discarded")
+        ),
+        60,
+    )
+    runs = task_lines(worker, answer, "succeeded")
+    assert len(ping_ids) <= runs <= 2 * len(ping_ids), f"{runs} runs for {len(ping_ids)} pings"
+
+
 # DATABASE
 # ------------------------------------------------------------------------------
 def test_a_task_that_meets_a_stopped_database_retries_until_it_is_back(formation):
@@ -220,13 +289,74 @@ def test_a_task_that_meets_a_stopped_database_retries_until_it_is_back(formation
 
     with formation.database.down():
         formation.shell(f"from core.tasks import answer_ping; answer_ping.delay({ping_id})")
-        wait_for("the task to retry", lambda: "Retry in" in worker.output(), 30)
+        # Longer than five retries (the budget that gave up 54 s into an outage):
+        # the budget is a time, TASK_RETRY_FOR, here shortened with its waits.
+        wait_for(
+            f"{OUTAGE_RETRIES} retries",
+            lambda: worker.output().count("Retry in") >= OUTAGE_RETRIES,
+            OUTAGE_RETRIES * 10,
+        )
 
     wait_for(
         "the ping to be answered",
         lambda: formation.sql("SELECT answered_by FROM core_ping WHERE id = %s", ping_id)[0],
         60,
     )
+
+
+# A migration that needs the pings table to itself (ACCESS EXCLUSIVE), added to the
+# released project by the test that runs it.
+LOCKING_MIGRATION = """
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("core", "0001_initial")]
+    operations = [
+        migrations.RunSQL(
+            "ALTER TABLE core_ping ADD COLUMN fault_note text",
+            "ALTER TABLE core_ping DROP COLUMN fault_note",
+        )
+    ]
+"""
+MIGRATION_LOCK_TIMEOUT_SECONDS = 1
+
+
+def test_a_migration_waiting_for_a_lock_gives_way_to_the_site_and_applies_later(formation):
+    """A transaction has read the table a migration alters: the release gives up
+    after its attempts while the transaction lasts, applies once it ends, and the
+    home page answers 200 throughout, never waiting much past the lock timeout."""
+    web = formation.start("web")
+    (formation.project / "core" / "migrations" / "0002_fault_note.py").write_text(LOCKING_MIGRATION)
+    url = formation.database.env["DATABASE_URL"]
+    release_config = {"MIGRATION_LOCK_TIMEOUT": str(MIGRATION_LOCK_TIMEOUT_SECONDS)}
+    pages: list[tuple[int, float]] = []
+
+    def load_home_page_until(release: heroku.Dyno, attempts: int) -> None:
+        deadline = time.monotonic() + 30
+        while release.output().count("a table is in use") < attempts:
+            assert release.process.poll() is None, release.output()
+            assert time.monotonic() < deadline, f"no {attempts} attempts: {release.output()}"
+            pages.append(heroku.timed_request(web.url, "/"))
+
+    with psycopg.connect(url, sslmode="require") as reader:
+        reader.execute("SELECT count(*) FROM core_ping")  # holds the table until it ends
+        hopeless = formation.start("release", **release_config, MIGRATION_ATTEMPTS="2")
+        load_home_page_until(hopeless, 2)
+        assert hopeless.process.wait(timeout=30) != 0
+        assert "Gave up after 2 attempts" in hopeless.output()
+        patient = formation.start("release", **release_config, MIGRATION_ATTEMPTS="10")
+        load_home_page_until(patient, 2)
+        reader.commit()
+    assert patient.process.wait(timeout=30) == 0, patient.output()
+
+    (column,) = formation.sql(
+        "SELECT count(*) FROM information_schema.columns WHERE column_name = 'fault_note'"
+    )
+    assert column == 1
+    assert {status for status, _ in pages} == {200}
+    slowest = max(took for _, took in pages)
+    assert slowest < MIGRATION_LOCK_TIMEOUT_SECONDS + 2, f"a page took {slowest:.1f} s"
 
 
 # WORKERS
@@ -275,6 +405,17 @@ def test_sigterm_to_the_web_finishes_the_requests_it_holds(formation):
         statuses = [answer.result()[0] for answer in answers]
 
     assert statuses == [200] * 10
+
+
+def test_a_query_past_the_statement_timeout_is_a_503_to_retry_with_one_log_line(formation):
+    web = formation.start("web", DATABASE_STATEMENT_TIMEOUT="1")
+
+    status, headers, body = heroku.request(web.url, "/faults/slow-query/")
+
+    assert (status, headers.get("Retry-After")) == (503, "5"), body
+    logged = web.output()
+    assert logged.count("ran past the statement timeout") == 1, logged
+    assert "Traceback" not in logged
 
 
 def test_a_rolling_restart_under_load_fails_no_request(formation):

@@ -5,8 +5,13 @@ DATABASE_POOL_TIMEOUT or none could be made (the pool's PoolTimeout), or when a
 query's connection broke (PostgreSQL restarting; InterfaceError once it is
 closed). None of that is a bug in the page: the visitor gets "try again in a
 moment" with Retry-After instead of a 500, and the log gets one line instead of
-a traceback. Other OperationalErrors are the page's own (a query cut
-off by the statement timeout, a missing table) and stay 500s with a traceback.
+a traceback.
+
+A query cut off by DATABASE_STATEMENT_TIMEOUT is a 503 too (the database is too
+busy for it now, or the query too slow): the visitor hears why well before the
+router's 30 s, and the log gets one line at ERROR, which Sentry also receives, with
+the statement's text, so that the slow query can be found. Other OperationalErrors
+are the page's own (a missing table) and stay 500s with a traceback.
 """
 
 import logging
@@ -14,6 +19,7 @@ from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse
+from psycopg.errors import QueryCanceled
 from psycopg_pool import PoolTimeout
 
 logger = logging.getLogger(__name__)
@@ -35,14 +41,20 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, error: Exception) -> HttpResponse | None:
-        if not database_unavailable(error):
+        if statement_timed_out(error):
+            logger.error(
+                "503 for %s %s: a query ran past the statement timeout: %s",
+                request.method, request.path, str(error).strip(),
+            )  # fmt: skip
+        elif database_unavailable(error):
+            logger.warning(
+                "503 for %s %s: database unavailable: %s", request.method, request.path, error
+            )
+            if connection_broke():
+                # PostgreSQL restarted: the pool's idle connections broke with this one.
+                replace_broken_connections()
+        else:
             return None
-        logger.warning(
-            "503 for %s %s: database unavailable: %s", request.method, request.path, error
-        )
-        if connection_broke():
-            # PostgreSQL restarted: the pool's idle connections broke with this one.
-            replace_broken_connections()
         response = HttpResponse(BUSY_PAGE, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         # The line above says why; Django would log the 503 a second time.
@@ -53,6 +65,10 @@ class DatabaseUnavailableMiddleware:
 def connection_broke() -> bool:
     """The connection in use broke under a query (psycopg's `broken`)."""
     return getattr(connection.connection, "broken", False)
+
+
+def statement_timed_out(error: Exception) -> bool:
+    return isinstance(error, OperationalError) and isinstance(error.__cause__, QueryCanceled)
 
 
 def database_unavailable(error: Exception) -> bool:

@@ -30,18 +30,32 @@ KEEP_HISTORY_FOR = datetime.timedelta(days=7)
 # over several sweeps rather than in one burst.
 SWEEP_BATCH = 500
 
-# Failures that pass: the database restarting or out of pooled connections. A
-# task retries them after about 1, 2, 4, 8 and 16 s (with jitter): all within a
-# minute, far inside the broker's visibility timeout (a task a worker holds longer
-# than that is delivered again to another). The broker being away never reaches
-# here: send_answer leaves the ping to the next sweep, and a retry would need the
-# broker anyway.
+# Failures that pass: the database restarting, failing over, or out of pooled
+# connections. A task retries them after 1, 2, 4 ... s, then every
+# TASK_RETRY_BACKOFF_MAX (60 s), for at least TASK_RETRY_FOR (10 minutes) in all:
+# longer than a Heroku Postgres maintenance or failover, and each wait far inside
+# the broker's visibility timeout (a task a worker holds longer than that is
+# delivered again to another). No jitter: a random wait could add up to less than
+# the budget, and tasks that fail together started apart, so they retry apart.
+# The broker being away never reaches here: send_answer leaves the ping to the
+# next sweep, and a retry would need the broker anyway.
+
+
+def retries_to_cover(window: datetime.timedelta, longest_wait: float) -> int:
+    """How many retries, waiting 1, 2, 4 ... s (at most `longest_wait`), last `window`."""
+    retries, waited = 0, 0.0
+    while waited < window.total_seconds():
+        waited += min(longest_wait, 2**retries)
+        retries += 1
+    return retries
+
+
 RETRY_WHAT_PASSES = {
     "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": True,
-    "retry_backoff_max": 30,
-    "retry_jitter": True,
-    "max_retries": 5,
+    "retry_backoff_max": settings.TASK_RETRY_BACKOFF_MAX,
+    "retry_jitter": False,
+    "max_retries": retries_to_cover(settings.TASK_RETRY_FOR, settings.TASK_RETRY_BACKOFF_MAX),
 }
 
 
@@ -77,8 +91,11 @@ def resend_unanswered_pings() -> int:
         requested_at__lt=now - settings.SWEEP_PERIOD,
         requested_at__gte=now - KEEP_HISTORY_FOR,
     ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    # A message still queued when the next sweep runs is dropped unrun by the
+    # worker: after a worker outage, the queue holds each ping's first message
+    # and at most one from a sweep, not one more for every sweep that ran.
     for ping_id in waiting:
-        answer_ping.delay(ping_id)
+        answer_ping.apply_async((ping_id,), expires=settings.SWEEP_PERIOD.total_seconds())
     return len(waiting)
 
 

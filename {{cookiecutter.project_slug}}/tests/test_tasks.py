@@ -5,8 +5,10 @@ import datetime
 
 import kombu.exceptions
 import pytest
+from celery.utils.time import get_exponential_backoff_interval
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from config import schedule
@@ -133,3 +135,20 @@ def test_a_ping_the_broker_cannot_take_is_kept_for_the_sweep(monkeypatch, caplog
 
     assert f"ping {ping.pk} not queued, the sweep will send it" in caplog.text
     assert Ping.objects.filter(pk=ping.pk, answered_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("task", [answer_ping, resend_unanswered_pings, record_heartbeat])
+def test_a_task_retries_a_database_that_is_away_for_the_whole_retry_window(task, settings):
+    """Waits computed as Celery computes them: a database away for a Heroku
+    Postgres maintenance or failover (minutes) never costs a task."""
+    waits = [
+        get_exponential_backoff_interval(
+            factor=task.retry_backoff, retries=retry, maximum=task.retry_backoff_max,
+            full_jitter=task.retry_jitter,
+        )
+        for retry in range(task.max_retries)
+    ]  # fmt: skip
+
+    assert set(task.autoretry_for) == {OperationalError, InterfaceError}
+    assert sum(waits) >= settings.TASK_RETRY_FOR.total_seconds() >= 300
+    assert max(waits) < settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)

@@ -144,6 +144,9 @@ SCHEDULER_LOCK_RETRY = min(10.0, HEARTBEAT_PERIOD.total_seconds() / 2)
 # management/commands/release.py).
 MIGRATION_LOCK_TIMEOUT = env_seconds("MIGRATION_LOCK_TIMEOUT", 5)
 MIGRATION_ATTEMPTS = env_int("MIGRATION_ATTEMPTS", 10, minimum=1)
+# Tasks retry a database that is away for at least this long (core/tasks.py).
+TASK_RETRY_FOR = datetime.timedelta(seconds=env_seconds("TASK_RETRY_FOR", 600))
+TASK_RETRY_BACKOFF_MAX = env_seconds("TASK_RETRY_BACKOFF_MAX", 60)
 # Pings left unanswered this long (the broker was down, or lost them) are sent
 # again, by a job that runs as often (core/tasks.py).
 SWEEP_PERIOD = datetime.timedelta(seconds=env_seconds("SWEEP_SECONDS", 60))
