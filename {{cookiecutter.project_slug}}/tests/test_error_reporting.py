@@ -18,7 +18,13 @@ def fail(request):
     raise RuntimeError("the view failed on purpose")
 
 
-urlpatterns = [path("fail/", fail)]
+def fail_holding_a_secret(request):
+    # Built at run time: the source lines the SDK sends around a frame hold no secret.
+    database_password = "-".join(["local", "variable", "secret"])  # noqa: F841
+    raise RuntimeError("the form view failed on purpose")
+
+
+urlpatterns = [path("fail/", fail), path("form/", fail_holding_a_secret)]
 
 
 class FakeSentry(http.server.ThreadingHTTPServer):
@@ -90,6 +96,28 @@ def test_an_error_in_a_request_is_reported_without_personal_data(client, sentry,
     assert "dark-and-private" not in json.dumps(event)
     assert "cookies" not in event.get("request", {})
     assert not event.get("user")
+
+
+@pytest.mark.urls(__name__)
+def test_a_failed_form_post_sends_no_body_query_string_or_local_variable(
+    client, sentry, monkeypatch
+):
+    monkeypatch.setenv("SENTRY_DSN", sentry.dsn)
+    assert start_error_reporting()
+    client.raise_request_exception = False
+
+    response = client.post(
+        "/form/?email=query-string%40example.com",
+        {"email": "form-body@example.com", "full_name": "Ada Private"},
+    )
+    sentry_sdk.flush(timeout=5)
+
+    assert response.status_code == 500
+    [event] = events(sentry.envelopes)
+    sent = json.dumps(event)
+    assert "the form view failed on purpose" in sent
+    for personal in ("query-string", "form-body", "Ada Private", "local-variable-secret"):
+        assert personal not in sent, f"{personal!r} was sent"
 
 
 @pytest.mark.urls(__name__)
