@@ -311,7 +311,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0001_initial")]
+    dependencies = [("core", "LATEST")]
     operations = [
         migrations.RunSQL(
             "ALTER TABLE core_ping ADD COLUMN fault_note text",
@@ -327,7 +327,9 @@ def test_a_migration_waiting_for_a_lock_gives_way_to_the_site_and_applies_later(
     after its attempts while the transaction lasts, applies once it ends, and the
     home page answers 200 throughout, never waiting much past the lock timeout."""
     web = formation.start("web")
-    (formation.project / "core" / "migrations" / "0002_fault_note.py").write_text(LOCKING_MIGRATION)
+    migrations = formation.project / "core" / "migrations"
+    latest = max(path.stem for path in migrations.glob("0*.py"))
+    (migrations / "9999_fault_note.py").write_text(LOCKING_MIGRATION.replace("LATEST", latest))
     url = formation.database.env["DATABASE_URL"]
     release_config = {"MIGRATION_LOCK_TIMEOUT": str(MIGRATION_LOCK_TIMEOUT_SECONDS)}
     pages: list[tuple[int, float]] = []

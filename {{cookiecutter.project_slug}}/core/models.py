@@ -10,6 +10,8 @@ class Ping(models.Model):
 
     class Meta:
         ordering = ["-requested_at"]
+        # The home page reads the newest five; the sweep and the cleanup select by age.
+        indexes = [models.Index(fields=["requested_at"], name="ping_requested_at")]
 
     def __str__(self) -> str:
         return f"Ping {self.pk}"

@@ -15,6 +15,7 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from config import schedule
@@ -29,6 +30,9 @@ KEEP_HISTORY_FOR = datetime.timedelta(days=7)
 # The most pings one sweep sends again, so that a long outage's backlog goes out
 # over several sweeps rather than in one burst.
 SWEEP_BATCH = 500
+# The cleanup deletes this many rows per statement, each committed on its own, so
+# that no statement outlasts the statement timeout or locks a table for long.
+CLEANUP_BATCH = 1000
 
 # Failures that pass: the database restarting, failing over, or out of pooled
 # connections. A task retries them after 1, 2, 4 ... s, then every
@@ -119,12 +123,18 @@ def record_heartbeat() -> bool:
 
 
 @shared_task(**RETRY_WHAT_PASSES)
-@transaction.atomic  # the claim and the work commit together, or neither does
 def clean_up_daily() -> bool:
-    if not claim_slot(schedule.DAILY_CLEANUP, CLEANUP_PERIOD):
-        return False
+    """Delete what has expired, in batches; then record the day's run. A second
+    run, or one cut short and run again, only deletes what is left."""
     now = timezone.now()
-    Session.objects.filter(expire_date__lt=now).delete()
-    PeriodicRun.objects.filter(ran_at__lt=now - KEEP_HISTORY_FOR).delete()
-    Ping.objects.filter(requested_at__lt=now - KEEP_HISTORY_FOR).delete()
-    return True
+    delete_in_batches(Session.objects.filter(expire_date__lt=now))
+    delete_in_batches(PeriodicRun.objects.filter(ran_at__lt=now - KEEP_HISTORY_FOR))
+    delete_in_batches(Ping.objects.filter(requested_at__lt=now - KEEP_HISTORY_FOR))
+    return claim_slot(schedule.DAILY_CLEANUP, CLEANUP_PERIOD)
+
+
+def delete_in_batches(expired: QuerySet) -> int:
+    deleted = 0
+    while batch := list(expired.values_list("pk", flat=True)[:CLEANUP_BATCH]):
+        deleted += expired.model.objects.filter(pk__in=batch).delete()[0]
+    return deleted

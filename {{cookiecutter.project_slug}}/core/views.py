@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -8,6 +9,7 @@ from config import schedule
 
 from . import health
 from .models import PeriodicRun, Ping
+from .ratelimit import rate_limited
 from .tasks import send_answer
 
 
@@ -22,6 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@rate_limited("ping", lambda: settings.PINGS_PER_MINUTE)
 def request_ping(request: HttpRequest) -> HttpResponse:
     ping = Ping.objects.create()
     # Queue its task once the row is committed (at once under autocommit), so the

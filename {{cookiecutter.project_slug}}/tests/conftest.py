@@ -100,3 +100,12 @@ def run_in_project() -> Callable[..., subprocess.CompletedProcess]:
         )  # fmt: skip
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Each test starts with an empty cache: counts (the rate limit's) and cached
+    values of one test never reach the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -50,6 +50,27 @@ def test_a_ping_without_a_csrf_token_is_refused():
     assert not Ping.objects.exists()
 
 
+def ping_from(client: Client, forwarded_for: str) -> int:
+    """A press of "Ping the workers" as it reaches the site through Heroku's router."""
+    return client.post("/pings/", HTTP_X_FORWARDED_FOR=forwarded_for).status_code
+
+
+def test_a_client_pressing_too_often_gets_429_and_others_do_not(client, settings):
+    settings.PINGS_PER_MINUTE = 3
+    settings.CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
+
+    # The router appends the address it saw: what the client put first is not trusted.
+    statuses = [ping_from(client, f"10.0.0.{n}, 203.0.113.7") for n in range(4)]
+    limited = client.post("/pings/", HTTP_X_FORWARDED_FOR="203.0.113.7")
+
+    assert statuses == [303, 303, 303, 429]
+    assert limited.status_code == 429
+    assert 0 < int(limited["Retry-After"]) <= 61
+    assert b"Too many requests" in limited.content
+    assert ping_from(client, "203.0.113.8") == 303  # another client
+    assert Ping.objects.count() == 4
+
+
 def test_admin_login_page_renders(client):
     response = client.get("/admin/login/")
 

@@ -152,6 +152,12 @@ TASK_RETRY_BACKOFF_MAX = env_seconds("TASK_RETRY_BACKOFF_MAX", 60)
 SWEEP_PERIOD = datetime.timedelta(seconds=env_seconds("SWEEP_SECONDS", 60))
 CELERY_BEAT_SCHEDULE = beat_schedule(HEARTBEAT_PERIOD, SWEEP_PERIOD)
 
+# The most pings one client may ask for in a minute; then 429 (core/ratelimit.py).
+PINGS_PER_MINUTE = env_int("PINGS_PER_MINUTE", 10, minimum=1)
+# Where a request's client address is found: REMOTE_ADDR here, Heroku's router's
+# header in production (prod.py).
+CLIENT_ADDRESS_HEADER = ""
+
 # HEALTH: /health/ runs its checks at most this often per web process (core/health.py).
 HEALTH_CHECK_INTERVAL = env_seconds("HEALTH_CHECK_INTERVAL", 10)
 

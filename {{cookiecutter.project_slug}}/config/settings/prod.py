@@ -25,6 +25,9 @@ DATABASES = {"default": database_from_env(require_ssl=True)}
 # Heroku's router terminates TLS and says so in X-Forwarded-Proto; it also
 # overwrites any X-Forwarded-Proto a client sends, so the header can be trusted.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The router appends the address it saw to X-Forwarded-For: the last one is the
+# client's, whatever the client sent before it (core/ratelimit.py).
+CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
