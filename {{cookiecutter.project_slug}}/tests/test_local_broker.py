@@ -6,12 +6,17 @@ than race processes and hope to catch that moment, these tests look at the
 folder at the moment of every write.
 """
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from kombu import Connection
 
 from config import local_broker
+
+PROJECT = Path(__file__).resolve().parent.parent
 
 
 def connect(folder: Path) -> Connection:
@@ -86,3 +91,56 @@ def test_a_fresh_checkout_needs_no_folders_made_by_hand(tmp_path):
         message = queue.get(timeout=1)
         message.ack()
     assert message.payload == {"number": 1}
+
+
+# A worker of its own: takes messages until the queue stays empty for a second,
+# and writes down the number each carried.
+CONSUMER = """
+import sys
+from queue import Empty
+from tests.test_local_broker import connect
+from pathlib import Path
+
+with connect(Path(sys.argv[1])) as connection, open(sys.argv[2], "w") as taken:
+    queue = connection.SimpleQueue("raced-jobs")
+    while True:
+        try:
+            message = queue.get(timeout=1)
+        except Empty:
+            break
+        taken.write(f"{message.payload['number']}\\n")
+        message.ack()
+"""
+MESSAGES, CONSUMERS = 2000, 4
+
+
+def test_workers_racing_for_messages_take_each_exactly_once_with_a_tmpfs_tmp(tmp_path):
+    """Four workers on one folder, the system's temporary folder on another file
+    system (tmpfs), as on Debian 13, Fedora and Arch: nothing lost, nothing twice."""
+    other_file_system = Path("/dev/shm")  # noqa: S108 (only its file system is looked at)
+    if not other_file_system.is_dir() or (
+        other_file_system.stat().st_dev == tmp_path.stat().st_dev
+    ):
+        pytest.skip("needs /dev/shm on a file system of its own (tmpfs)")
+    folder = tmp_path / "messages"
+    with connect(folder) as connection:
+        # A queue of its own (see test_a_fresh_checkout_needs_no_folders_made_by_hand).
+        queue = connection.SimpleQueue("raced-jobs")
+        for number in range(MESSAGES):
+            queue.put({"number": number})
+
+    environment = {**os.environ, "TMPDIR": str(other_file_system), "PYTHONPATH": str(PROJECT)}
+    outputs = [tmp_path / f"taken-{n}" for n in range(CONSUMERS)]
+    consumers = [
+        subprocess.Popen(
+            [sys.executable, "-c", CONSUMER, str(folder), str(output)], env=environment
+        )
+        for output in outputs
+    ]
+    for consumer in consumers:
+        assert consumer.wait(timeout=120) == 0
+
+    taken = [int(line) for output in outputs for line in output.read_text().split()]
+    assert len(taken) == MESSAGES, f"{len(taken)} taken, {len(set(taken))} of them different"
+    assert sorted(taken) == list(range(MESSAGES))
+    assert all(output.read_text() for output in outputs), "a worker took nothing"
