@@ -40,6 +40,21 @@ def live_processes_in_groups(groups: set[int]) -> list[int]:
     return found
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and all its descendants still alive (PostgreSQL's postmaster
+    and every backend and helper it started)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):  # a process that has just ended
+                children.setdefault(int(stat_fields(entry.name)[1]), []).append(int(entry.name))
+    tree, waiting = [], [pid]
+    while waiting:
+        tree.append(waiting.pop())
+        waiting.extend(children.get(tree[-1], []))
+    return tree
+
+
 def ancestry(pid: int) -> list[int]:
     chain = [pid]
     while chain[-1] > 1:

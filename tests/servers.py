@@ -10,6 +10,7 @@ server as the current user, and PostgreSQL refuses to run as root, which is what
 these machines are; pytest-redis cannot start a TLS-only server.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -25,7 +26,8 @@ from typing import TextIO
 import pytest
 from mirakuru import TCPExecutor
 
-from .helpers import free_port, run
+from .helpers import free_port, run, wait_for
+from .processes import process_tree, stat_fields
 
 HOST = "127.0.0.1"
 USER = "skel"
@@ -56,11 +58,37 @@ class Server:
         return self.executor.process.pid
 
     def pause(self) -> None:
-        """Hang: the kernel still accepts connections, nobody answers them."""
-        os.kill(self.pid, signal.SIGSTOP)
+        """Hang: the kernel still accepts connections, nobody answers them, on new
+        connections or on those already open (every process of the server stops:
+        PostgreSQL serves each session from a process of its own)."""
+        signal_tree(self.pid, signal.SIGSTOP)
+        wrapper = self.wrapper_pid()
+        if wrapper is not None:
+            # runuser stops itself when its child stops, and continues the child
+            # when it is continued: wait for that, so that resume() meets it stopped.
+            wait_for("runuser to stop", lambda: process_state(wrapper) == "T", 5)
 
     def resume(self) -> None:
-        os.kill(self.pid, signal.SIGCONT)
+        signal_tree(self.pid, signal.SIGCONT)
+        wrapper = self.wrapper_pid()
+        if wrapper is not None:
+            os.kill(wrapper, signal.SIGCONT)
+
+    def wrapper_pid(self) -> int | None:
+        """The process that started the server for us (runuser), if not the server."""
+        if self.executor is None or self.executor.process is None:
+            return None
+        started = self.executor.process.pid
+        return started if started != self.pid else None
+
+    @contextmanager
+    def hung(self) -> Iterator[None]:
+        """The server hung (paused) for the duration of the block."""
+        self.pause()
+        try:
+            yield
+        finally:
+            self.resume()
 
     @contextmanager
     def down(self) -> Iterator[None]:
@@ -72,6 +100,16 @@ class Server:
             yield
         finally:
             self.executor.start()
+
+
+def signal_tree(pid: int, number: int) -> None:
+    for member in process_tree(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(member, number)
+
+
+def process_state(pid: int) -> str:
+    return stat_fields(pid)[0]
 
 
 # Every skip for a missing server says this; the run's summary repeats the fix once.

@@ -5,10 +5,13 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from . import servers
@@ -248,3 +251,16 @@ def test_a_server_answers_while_running_and_is_gone_after(server):
 def port_answers(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex((servers.HOST, port)) == 0
+
+
+def test_a_paused_postgresql_answers_no_open_session_until_it_resumes():
+    """pause() hangs the whole server: an open session's query gets no answer."""
+    with servers.postgres(tls=False) as database:
+        url = database.env["DATABASE_URL"]
+        with psycopg.connect(url, autocommit=True) as session, ThreadPoolExecutor(1) as query:
+            session.execute("SELECT 1")
+            with database.hung():
+                answer = query.submit(lambda: session.execute("SELECT 2").fetchone())
+                with pytest.raises(FutureTimeout):
+                    answer.result(timeout=2)
+            assert answer.result(timeout=10) == (2,)
