@@ -361,6 +361,33 @@ def test_a_migration_waiting_for_a_lock_gives_way_to_the_site_and_applies_later(
     assert slowest < MIGRATION_LOCK_TIMEOUT_SECONDS + 2, f"a page took {slowest:.1f} s"
 
 
+REQUEST_DEADLINE_SECONDS = 3
+PAGES_AGAIN_WITHIN_SECONDS = 5
+
+
+def test_a_hung_database_costs_a_request_at_most_the_deadline_and_pages_return_after(
+    formation,
+):
+    """PostgreSQL stopped, not down (every process of it, open sessions included),
+    for longer than the deadline, six visitors at once, then pages again."""
+    web = formation.start("web", REQUEST_DEADLINE=str(REQUEST_DEADLINE_SECONDS))
+    assert heroku.timed_request(web.url, "/")[0] == 200  # the pool holds a connection
+
+    with formation.database.hung(), ThreadPoolExecutor(6) as visitors:
+        answers = list(
+            visitors.map(lambda _: heroku.timed_request(web.url, "/", timeout=30), range(6))
+        )
+    back = time.monotonic()
+    wait_for("a page", lambda: heroku.timed_request(web.url, "/")[0] == 200, 30)
+    pages_again = time.monotonic() - back
+
+    assert {status for status, _ in answers} == {503}, answers
+    slowest = max(took for _, took in answers)
+    assert slowest < REQUEST_DEADLINE_SECONDS + 1.5, f"a request waited {slowest:.1f} s"
+    assert pages_again < PAGES_AGAIN_WITHIN_SECONDS, f"pages again {pages_again:.1f} s on"
+    assert web.output().count("no answer within REQUEST_DEADLINE") == len(answers)
+
+
 # WORKERS
 # ------------------------------------------------------------------------------
 @pytest.mark.parametrize("broker", ["redis", "rabbitmq"])

@@ -55,11 +55,16 @@ class DatabaseUnavailableMiddleware:
                 replace_broken_connections()
         else:
             return None
-        response = HttpResponse(BUSY_PAGE, status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        # The line above says why; Django would log the 503 a second time.
-        response._has_been_logged = True  # type: ignore[attr-defined]
-        return response
+        return busy_response()
+
+
+def busy_response() -> HttpResponse:
+    """503 with Retry-After; the caller has logged why."""
+    response = HttpResponse(BUSY_PAGE, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    # The caller's line says why; Django would log the 503 a second time.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
 
 
 def connection_broke() -> bool:

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Under gunicorn, a request that waits past REQUEST_DEADLINE answers 503.
+    "core.deadline.RequestDeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -157,6 +159,10 @@ PINGS_PER_MINUTE = env_int("PINGS_PER_MINUTE", 10, minimum=1)
 # Where a request's client address is found: REMOTE_ADDR here, Heroku's router's
 # header in production (prod.py).
 CLIENT_ADDRESS_HEADER = ""
+
+# Below Heroku's router timeout (30 s), above DATABASE_STATEMENT_TIMEOUT (20 s):
+# a slow query is answered by its own timeout, a hung server by this one.
+REQUEST_DEADLINE = env_seconds("REQUEST_DEADLINE", 25)
 
 # HEALTH: /health/ runs its checks at most this often per web process (core/health.py).
 HEALTH_CHECK_INTERVAL = env_seconds("HEALTH_CHECK_INTERVAL", 10)
