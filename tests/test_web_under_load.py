@@ -6,6 +6,7 @@ command with production settings, started afresh by each test with the
 environment the test is about.
 """
 
+import contextlib
 import socket
 import threading
 import time
@@ -242,3 +243,77 @@ def test_a_hung_memcached_delays_one_request_per_process_by_the_call_timeout(sta
     assert all(status in (200, 503) for status, _ in timings)
     warnings = web.output().count("memcached failed")
     assert 1 <= warnings <= 2, f"{warnings} warnings: one per process and outage"
+
+
+# SLOW CLIENTS
+# ------------------------------------------------------------------------------
+SLOW_CLIENTS = 500
+TRICKLE_SECONDS = 1.0
+ANSWER_BESIDE_SLOW_CLIENTS_SECONDS = 2.0
+REQUEST_DEADLINE_SECONDS = 3
+# A request whose headers never end, and one whose body never does.
+SLOW_STARTS = {
+    "headers": b"POST /pings/ HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+    "body": (
+        # An Origin and a CSRF cookie pass the CSRF check's first steps: Django then
+        # reads the body for the token.
+        b"POST /pings/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: https\r\n"
+        b"Origin: https://127.0.0.1\r\nCookie: csrftoken=" + b"a" * 32 + b"\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n"
+    ),
+}
+
+
+@contextmanager
+def slow_clients(url: str, start: bytes) -> Iterator[list[socket.socket]]:
+    """SLOW_CLIENTS connections that each send `start`, then one byte every
+    TRICKLE_SECONDS for as long as the block lasts (slowloris: phones on a bad
+    network, or an attack)."""
+    port = int(url.rsplit(":", 1)[1])
+    sockets: list[socket.socket] = []
+    done = threading.Event()
+
+    def keep_trickling() -> None:
+        while not done.wait(TRICKLE_SECONDS):
+            for connection in sockets:
+                with contextlib.suppress(OSError):  # the server closed it
+                    connection.send(b"a")
+
+    trickler = threading.Thread(target=keep_trickling)
+    try:
+        for _ in range(SLOW_CLIENTS):
+            connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+            connection.send(start)
+            sockets.append(connection)
+        trickler.start()
+        yield sockets
+    finally:
+        done.set()
+        if trickler.is_alive():
+            trickler.join()
+        for connection in sockets:
+            connection.close()
+
+
+def first_line(connection: socket.socket, timeout: float) -> bytes:
+    connection.settimeout(timeout)
+    return connection.recv(64).split(b"\r\n", 1)[0]
+
+
+@pytest.mark.parametrize("slow_part", sorted(SLOW_STARTS))
+def test_500_slow_clients_leave_a_normal_request_answered_within_2_s(stack, start_web, slow_part):
+    """A web dyno's default formation (2 processes) with 500 connections trickling
+    their request a byte a second; a body never finished meets REQUEST_DEADLINE."""
+    web = start_web(REQUEST_DEADLINE=str(REQUEST_DEADLINE_SECONDS))
+    with slow_clients(web.url, SLOW_STARTS[slow_part]) as sockets:
+        served = web.output().count('" 200 ')
+        status, took = heroku.timed_request(web.url, "/", timeout=30)
+        answered_slowest = (
+            first_line(sockets[0], REQUEST_DEADLINE_SECONDS + 5) if slow_part == "body" else b""
+        )
+
+    assert status == 200, f"{status} after {took:.1f} s"
+    assert took < ANSWER_BESIDE_SLOW_CLIENTS_SECONDS, f"answered after {took:.1f} s"
+    assert web.output().count('" 200 ') == served + 1
+    if slow_part == "body":
+        assert answered_slowest == b"HTTP/1.1 503 Service Unavailable"

@@ -22,15 +22,16 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # one waits on the network (database, broker, other APIs; not memcached, whose
 # C client blocks the worker for the length of each call: core/cache.py bounds it).
 worker_class = "gevent"
-# The connections one worker holds at once: requests in progress, and the idle
-# keep-alive connections Heroku's router keeps to the dyno. The database does not
-# limit this: a worker's requests share DATABASE_POOL_SIZE (4) connections, and
-# one that finds all four busy waits for one, up to DATABASE_POOL_TIMEOUT (5 s),
-# then gets a 503 (settings/connections.py). A page that holds a connection for
-# about 5 ms lets 4 connections serve some 800 pages a second, so 250 requests
-# waiting clear in well under a second: the wait stays far below its limit. Past
-# 250, connections queue in the kernel, where a keep-alive client can wait long.
-worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "250"))
+# The connections one worker holds at once: requests in progress, the idle
+# keep-alive connections Heroku's router keeps to the dyno, and clients that send
+# their request slowly (a phone on a bad network, or an attack). Past this,
+# connections queue in the kernel, unanswered: at 250 a worker, 500 clients
+# trickling a byte a second stopped a dyno. Each costs a greenlet (a few KB); a
+# slow client's headers are bounded by `keepalive` below, its body by
+# REQUEST_DEADLINE (core/deadline.py). The database does not limit this: a
+# worker's requests share DATABASE_POOL_SIZE (4) connections, and one that finds
+# all four busy waits up to DATABASE_POOL_TIMEOUT (5 s), then gets a 503.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 
 # Heroku's router answers 503 (H12) when a request takes over 30 s. A gevent
 # worker that blocks this long (CPU-bound code, a C call that never yields) is
@@ -43,7 +44,8 @@ graceful_timeout = 20
 
 # Heroku's router keeps an idle connection to the dyno open for 90 s. Keep it
 # longer here, so that the router always closes it first and never sends a
-# request down a connection gunicorn is closing.
+# request down a connection gunicorn is closing. It also bounds how long a
+# client may take to send a request's headers.
 keepalive = 95
 
 # Trust no forwarded header in gunicorn itself. The router's address is not
