@@ -21,7 +21,7 @@ def fail(request):
 def fail_holding_a_secret(request):
     # Built at run time: the source lines the SDK sends around a frame hold no secret.
     database_password = "-".join(["local", "variable", "secret"])  # noqa: F841
-    raise RuntimeError("the form view failed on purpose")
+    raise RuntimeError("the form view erred on purpose")
 
 
 urlpatterns = [path("fail/", fail), path("form/", fail_holding_a_secret)]
@@ -99,7 +99,7 @@ def test_an_error_in_a_request_is_reported_without_personal_data(client, sentry,
 
 
 @pytest.mark.urls(__name__)
-def test_a_failed_form_post_sends_no_body_query_string_or_local_variable(
+def test_an_error_in_a_form_post_sends_no_body_query_string_or_local_variable(
     client, sentry, monkeypatch
 ):
     monkeypatch.setenv("SENTRY_DSN", sentry.dsn)
@@ -115,7 +115,7 @@ def test_a_failed_form_post_sends_no_body_query_string_or_local_variable(
     assert response.status_code == 500
     [event] = events(sentry.envelopes)
     sent = json.dumps(event)
-    assert "the form view failed on purpose" in sent
+    assert "the form view erred on purpose" in sent
     for personal in ("query-string", "form-body", "Ada Private", "local-variable-secret"):
         assert personal not in sent, f"{personal!r} was sent"
 
