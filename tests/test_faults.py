@@ -362,14 +362,12 @@ def test_a_migration_waiting_for_a_lock_gives_way_to_the_site_and_applies_later(
 
 
 REQUEST_DEADLINE_SECONDS = 3
-PAGES_AGAIN_WITHIN_SECONDS = 5
 
 
-def test_a_hung_database_costs_a_request_at_most_the_deadline_and_pages_return_after(
-    formation,
-):
+def test_a_hung_database_costs_a_request_at_most_the_deadline(formation):
     """PostgreSQL stopped, not down (every process of it, open sessions included),
-    for longer than the deadline, six visitors at once, then pages again."""
+    for longer than the deadline, six visitors at once. (How soon pages come back
+    once it resumes, under steady traffic: test_fault_matrix.py.)"""
     web = formation.start("web", REQUEST_DEADLINE=str(REQUEST_DEADLINE_SECONDS))
     assert heroku.timed_request(web.url, "/")[0] == 200  # the pool holds a connection
 
@@ -377,14 +375,10 @@ def test_a_hung_database_costs_a_request_at_most_the_deadline_and_pages_return_a
         answers = list(
             visitors.map(lambda _: heroku.timed_request(web.url, "/", timeout=30), range(6))
         )
-    back = time.monotonic()
-    wait_for("a page", lambda: heroku.timed_request(web.url, "/")[0] == 200, 30)
-    pages_again = time.monotonic() - back
 
     assert {status for status, _ in answers} == {503}, answers
     slowest = max(took for _, took in answers)
     assert slowest < REQUEST_DEADLINE_SECONDS + 1.5, f"a request waited {slowest:.1f} s"
-    assert pages_again < PAGES_AGAIN_WITHIN_SECONDS, f"pages again {pages_again:.1f} s on"
     assert web.output().count("no answer within REQUEST_DEADLINE") == len(answers)
 
 

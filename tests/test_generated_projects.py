@@ -235,3 +235,39 @@ def test_full_checks_install_the_project_and_run_its_gates(
         "installing requirements-dev.txt into a throwaway virtualenv",
         "make check",
     ]
+
+
+# A fault-table row's test: "here: test_x.py::name" (the project's own tests) or
+# "test_x.py::name" (the template's), with the parameters of a parametrized test.
+NAMED_TEST = re.compile(r"`(?P<file>test_\w+\.py)::(?P<name>test_\w+)(?:\[(?P<ids>[^\]]*)\])?`")
+
+
+def fault_rows(readme: str) -> list[str]:
+    section = readme.split("## When things fail", 1)[1].split("\n## ", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("| ") and "---" not in line][
+        1:
+    ]
+
+
+def test_every_fault_table_row_names_a_test_that_exists(tmp_path):
+    """The generated README's fault table is the fault matrix: each row names the
+    test that proves it, in the template's tests or (marked "here") the project's."""
+    project = generate_project(tmp_path)
+    rows = fault_rows((project / "README.md").read_text())
+    missing = []
+    for row in rows:
+        named = NAMED_TEST.search(row)
+        if named is None:
+            missing.append(f"no test named: {row[:60]}")
+            continue
+        folder = project / "tests" if "here:" in row else TEMPLATE_DIR / "tests"
+        test_file = folder / named["file"]
+        source = test_file.read_text() if test_file.exists() else ""
+        if f"def {named['name']}(" not in source:
+            missing.append(f"{named['file']}::{named['name']} does not exist")
+        for word in (named["ids"] or "").replace("*", "").split("-"):
+            if word and f'"{word}"' not in source:
+                missing.append(f"{named['file']} has no parameter {word!r}")
+
+    assert len(rows) >= 20
+    assert missing == []

@@ -306,7 +306,6 @@ def test_500_slow_clients_leave_a_normal_request_answered_within_2_s(stack, star
     their request a byte a second; a body never finished meets REQUEST_DEADLINE."""
     web = start_web(REQUEST_DEADLINE=str(REQUEST_DEADLINE_SECONDS))
     with slow_clients(web.url, SLOW_STARTS[slow_part]) as sockets:
-        served = web.output().count('" 200 ')
         status, took = heroku.timed_request(web.url, "/", timeout=30)
         answered_slowest = (
             first_line(sockets[0], REQUEST_DEADLINE_SECONDS + 5) if slow_part == "body" else b""
@@ -314,6 +313,5 @@ def test_500_slow_clients_leave_a_normal_request_answered_within_2_s(stack, star
 
     assert status == 200, f"{status} after {took:.1f} s"
     assert took < ANSWER_BESIDE_SLOW_CLIENTS_SECONDS, f"answered after {took:.1f} s"
-    assert web.output().count('" 200 ') == served + 1
     if slow_part == "body":
         assert answered_slowest == b"HTTP/1.1 503 Service Unavailable"
