@@ -19,18 +19,23 @@ def announce(config: pytest.Config, message: str) -> None:
             reporter.write_line(message)
 
 
-def built_venv(config: pytest.Config, kind: str) -> Path:
-    """The generated projects' virtualenv on the default answer's Python; skipped
-    (failed, in CI) where that Python is missing, as a missing server is."""
+def require_python(version: str) -> None:
+    """Skip (locally) or fail (in CI) a test whose Python is not installed, as a
+    test whose server is missing."""
     try:
-        venvs.project_python()
+        venvs.project_python(version)
     except FileNotFoundError as missing:
         if os.environ.get("CI"):
             pytest.fail(f"{missing}: CI machines have it through pyenv")
         pytest.skip(str(missing))
-    if not venvs.is_built(kind):
+
+
+def built_venv(config: pytest.Config, kind: str, version: str = venvs.DEFAULT_PYTHON) -> Path:
+    """A generated project's virtualenv, on the default answer's Python unless named."""
+    require_python(version)
+    if not venvs.is_built(kind, version):
         announce(config, "\n" + venvs.build_message(kind))
-    return venvs.cached_venv(kind)
+    return venvs.cached_venv(kind, version)
 
 
 @pytest.fixture(scope="session")

@@ -69,30 +69,34 @@ def install_hint(version: str) -> str:
     )
 
 
-def project_python() -> Path:
-    """The default answer's Python; FileNotFoundError naming how to install it."""
-    found = find_python(DEFAULT_PYTHON)
+def project_python(version: str = DEFAULT_PYTHON) -> Path:
+    """That Python (the default answer's unless named); FileNotFoundError naming
+    how to install it."""
+    found = find_python(version)
     if found is None:
-        raise FileNotFoundError(install_hint(DEFAULT_PYTHON))
+        raise FileNotFoundError(install_hint(version))
     return found
 
 
-def fingerprint(*requirements: Path) -> str:
+def fingerprint(version: str, *requirements: Path) -> str:
     """Changes whenever one of these requirements files, or how they install, changes."""
-    python = find_python(DEFAULT_PYTHON)
+    python = find_python(version)
     digest = hashlib.sha256(f"{python} pylibmc-from-source={pylibmc_from_source()}".encode())
     for path in requirements:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def cached_venv_path(kind: str) -> Path:
-    """Where the `kind` virtualenv for the current requirements lives in .cache/."""
-    return CACHE_DIR / f"{kind}-venv-{fingerprint(*(PINS / name for name in KINDS.values()))}"
+def cached_venv_path(kind: str, version: str = DEFAULT_PYTHON) -> Path:
+    """Where the `kind` virtualenv on Python `version` for the current requirements
+    lives in .cache/ (the default Python's keeps its short name)."""
+    requirements = (PINS / name for name in KINDS.values())
+    python = "" if version == DEFAULT_PYTHON else f"-{version}"
+    return CACHE_DIR / f"{kind}{python}-venv-{fingerprint(version, *requirements)}"
 
 
-def is_built(kind: str) -> bool:
-    return (cached_venv_path(kind) / "installed").exists()
+def is_built(kind: str, version: str = DEFAULT_PYTHON) -> bool:
+    return (cached_venv_path(kind, version) / "installed").exists()
 
 
 @contextmanager
@@ -104,26 +108,26 @@ def exclusive(lock_file: Path) -> Iterator[None]:
         yield
 
 
-def cached_venv(kind: str) -> Path:
-    """The `kind` virtualenv, built first if it is not yet."""
-    build(kind)
-    return cached_venv_path(kind)
+def cached_venv(kind: str, version: str = DEFAULT_PYTHON) -> Path:
+    """The `kind` virtualenv on Python `version`, built first if it is not yet."""
+    build(kind, version)
+    return cached_venv_path(kind, version)
 
 
-def build(kind: str) -> None:
+def build(kind: str, version: str = DEFAULT_PYTHON) -> None:
     """Install the pinned requirements for `kind`, unless another process did meanwhile.
     uv, not venv and pip: it fetches the files side by side (venv and pip, one file
     after another, took 42 and 47 s here, uv 7.4 and 7.6 s, side by side, with an
     empty uv cache), and checks them against the pinned hashes too."""
-    venv = cached_venv_path(kind)
+    venv = cached_venv_path(kind, version)
     with exclusive(CACHE_DIR / f"{kind}.lock"):
-        if is_built(kind):
+        if is_built(kind, version):
             return
         shutil.rmtree(venv, ignore_errors=True)
         # Not captured: uv (quiet otherwise) shows its errors in the terminal, or in
         # pytest's report, as they come.
         uv = tool("uv")
-        python = str(project_python())
+        python = str(project_python(version))
         subprocess.run([uv, "venv", "--quiet", "--python", python, str(venv)], check=True)
         install = [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python")]
         if pylibmc_from_source():

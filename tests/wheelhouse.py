@@ -38,7 +38,11 @@ MESSAGE = (
 
 
 def wheelhouse_path() -> Path:
-    return CACHE_DIR / f"wheelhouse-{fingerprint(PINS / KINDS['project'], TEMPLATE_TOOLS)}"
+    tooling_python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return (
+        CACHE_DIR
+        / f"wheelhouse-{fingerprint(tooling_python, PINS / KINDS['project'], TEMPLATE_TOOLS)}"
+    )
 
 
 def is_built() -> bool:
