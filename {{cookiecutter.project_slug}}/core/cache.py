@@ -164,6 +164,9 @@ class SharedPyLibMCCache(PyLibMCCache):
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         options = dict(params.get("OPTIONS") or {})
         self._retry_after = float(options.pop("retry_after", 30))
+        # pylibmc 1.6.3 on Python 3.13 reports an ignored exception for each
+        # client made without behaviors ("PyMapping_HasKeyString").
+        options.setdefault("behaviors", {})
         super().__init__(server, {**params, "OPTIONS": options})
 
     @cached_property
