@@ -55,9 +55,8 @@ $(DEMO)/.venv/installed: $(DEMO)/manage.py
 	touch $@
 
 demo: $(DEMO)/.venv/installed
-	cd $(DEMO) && PATH="$$PWD/.venv/bin:$$PATH" honcho run python manage.py migrate --no-input
 	@echo "Serving on http://127.0.0.1:$(DEMO_PORT)/ ; Ctrl-C stops web, scheduler and worker."
-	cd $(DEMO) && PATH="$$PWD/.venv/bin:$$PATH" honcho start -p $(DEMO_PORT) web scheduler worker
+	$(MAKE) -C $(DEMO) --no-print-directory run PORT=$(DEMO_PORT)
 
 # The project template is plain Python: it is linted as it stands, with the
 # generated project's own settings (--no-cache: a cache folder inside the

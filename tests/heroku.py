@@ -43,7 +43,7 @@ def heroku_config(database: servers.Server, *add_ons: servers.Server, **override
     config = {
         "DJANGO_SETTINGS_MODULE": "config.settings.prod",
         "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
+        "ALLOWED_HOSTS": "127.0.0.1,[::1]",
         "PORT": str(free_port()),
         "WEB_CONCURRENCY": "2",
         # The tests press "Ping the workers" far more often than a visitor may

@@ -271,3 +271,14 @@ def test_every_fault_table_row_names_a_test_that_exists(tmp_path):
 
     assert len(rows) >= 20
     assert missing == []
+
+
+def test_make_help_lists_every_target_with_a_line_each(tmp_path):
+    project = generate_project(tmp_path)
+    phony = re.search(r"^\.PHONY: (.+)$", (project / "Makefile").read_text(), re.MULTILINE)
+    assert phony is not None
+
+    listed = run(["make", "--no-print-directory", "help"], project).stdout.splitlines()
+
+    assert [line.split()[1] for line in listed] == phony.group(1).split()
+    assert all(len(line.split(maxsplit=2)) == 3 for line in listed), listed

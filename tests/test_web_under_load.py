@@ -115,6 +115,16 @@ def highest(sample: Callable[[], int], every_seconds: float = 0.01) -> Iterator[
         sampler.join()
 
 
+def test_a_dynos_web_process_answers_over_ipv4_and_ipv6(stack, start_web):
+    """Heroku's router may reach the dyno over either."""
+    web = start_web()  # DYNO is set, as on Heroku: every interface
+    port = web.url.rsplit(":", 1)[1]
+
+    answers = [heroku.request(f"http://{host}:{port}", "/")[0] for host in ("127.0.0.1", "[::1]")]
+
+    assert answers == [200, 200]
+
+
 # DATABASE
 # ------------------------------------------------------------------------------
 def test_300_requests_at_once_share_the_20_connections_without_an_error(stack, start_web):

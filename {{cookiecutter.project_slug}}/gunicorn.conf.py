@@ -9,9 +9,11 @@ import os
 import gevent
 
 # Heroku routes requests to the port in $PORT, on any interface of the dyno
-# (it sets DYNO there). Elsewhere only this machine may connect: a local run
-# has DEBUG on, which must not be open to the network.
-host = "0.0.0.0" if "DYNO" in os.environ else "127.0.0.1"  # noqa: S104
+# (it sets DYNO there), over IPv4 or IPv6: "[::]" takes both, as in Heroku's own
+# gunicorn example. Elsewhere only this machine may connect: a local run has
+# DEBUG on, which must not be open to the network.
+# https://devcenter.heroku.com/articles/python-gunicorn
+host = "[::]" if "DYNO" in os.environ else "127.0.0.1"
 bind = [f"{host}:{os.environ.get('PORT', '8000')}"]
 
 # Worker processes. Heroku sets WEB_CONCURRENCY to suit the dyno's memory; each

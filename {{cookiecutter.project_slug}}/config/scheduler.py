@@ -29,6 +29,8 @@ from celery.beat import Scheduler
 from django.conf import settings
 from django.db import connections
 
+from config import schedule
+
 logger = logging.getLogger(__name__)
 
 # The advisory lock's key: any 64-bit number no other code in the database uses.
@@ -144,9 +146,19 @@ class LeaderScheduler(Scheduler):
             logger.info(
                 "scheduler pid %s %s", os.getpid(), "leads: sending" if holding else "waits"
             )
+            if holding:
+                self.send_heartbeat_now()
         if not holding:
             return self.retry_seconds
         return min(super().tick(*args, **kwargs), self.retry_seconds)
+
+    def send_heartbeat_now(self) -> None:
+        """An interval job first comes due one period after the scheduler starts:
+        without this, /health/ would say "no heartbeat" for the first minute of a
+        fresh project, and for a minute after every takeover."""
+        heartbeat = self.schedule.get(schedule.HEARTBEAT)
+        if heartbeat is not None:
+            self.apply_async(heartbeat)
 
     def close(self) -> None:
         self.lock.release()

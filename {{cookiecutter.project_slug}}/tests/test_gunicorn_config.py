@@ -29,7 +29,7 @@ def load_config(monkeypatch, **environment: str) -> dict:
 
 
 def test_binds_herokus_port_on_every_interface_of_a_dyno(monkeypatch):
-    assert load_config(monkeypatch, PORT="31337", DYNO="web.1")["bind"] == ["0.0.0.0:31337"]
+    assert load_config(monkeypatch, PORT="31337", DYNO="web.1")["bind"] == ["[::]:31337"]
 
 
 def test_binds_loopback_only_off_heroku(monkeypatch):
