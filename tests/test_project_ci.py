@@ -3,8 +3,8 @@ Dependabot, pre-commit and Heroku CI read them; and the workflow's steps run her
 with real servers standing in for its service containers."""
 
 import json
-import os
 import re
+import shutil
 import subprocess
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
@@ -16,7 +16,7 @@ import yaml
 
 from . import servers
 from .helpers import generate_project, run
-from .paths import TOOLS, tool
+from .paths import tool
 from .template import BROKERS, NON_DEFAULT_ANSWERS
 
 WORKFLOW = Path(".github/workflows/ci.yml")
@@ -81,6 +81,13 @@ def test_zizmor_finds_nothing_to_fix_in_the_workflow_or_dependabots_file(project
         assert f"completed ./{audited_file}" in audited.stderr, f"zizmor skipped {audited_file}"
 
 
+def test_a_push_to_a_pull_requests_branch_runs_the_checks_once(project):
+    # PyYAML reads the key `on` as True (YAML 1.1's boolean).
+    triggers = yaml.safe_load((project / WORKFLOW).read_text())[True]
+
+    assert triggers == {"push": {"branches": ["main"]}, "pull_request": None}
+
+
 def test_every_action_is_pinned_to_a_commit_with_its_version_beside_it(project):
     lines = (project / WORKFLOW).read_text().splitlines()
     actions = [step["uses"] for step in only_job(project)["steps"] if "uses" in step]
@@ -109,14 +116,17 @@ def test_pre_commit_accepts_its_configuration(project):
     run([tool("pre-commit"), "validate-config", ".pre-commit-config.yaml"], cwd=project)
 
 
-def test_pre_commit_refuses_a_commit_that_make_lint_would_fail(project, tmp_path, git_env):
-    """Installed as the README says, with ruff from the virtualenv on PATH and no
-    network: the project's own files pass, a file with an unused import does not."""
-    env = {
-        **git_env,
-        "PATH": f"{TOOLS}{os.pathsep}{os.environ['PATH']}",
-        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"),
-    }
+@pytest.mark.venv
+def test_pre_commit_refuses_a_commit_that_make_lint_would_fail(
+    project, tmp_path, git_env, project_venv
+):
+    """Installed as the README says, with no virtualenv activated (ruff on no PATH,
+    the project's .venv made by `make install`) and no network: the project's own
+    files pass, a file with an unused import does not."""
+    (project / ".venv").symlink_to(project_venv)
+    env = {**git_env, "PATH": "/usr/bin:/bin", "PRE_COMMIT_HOME": str(tmp_path / "pre-commit")}
+    env.pop("VIRTUAL_ENV", None)
+    assert shutil.which("ruff", path=env["PATH"]) is None, "ruff must come from .venv"
     for command in (["git", "init", "-q"], [tool("pre-commit"), "install"], ["git", "add", "."]):
         run(command, cwd=project, env=env)
     run(["git", "commit", "-q", "-m", "Start"], cwd=project, env=env)
@@ -134,7 +144,7 @@ def test_pre_commit_refuses_a_commit_that_make_lint_would_fail(project, tmp_path
     assert "F401" in said, said
 
 
-def test_heroku_ci_runs_make_check_on_in_dyno_add_ons(project):
+def test_heroku_ci_runs_the_checks_on_in_dyno_add_ons(project):
     """app.json's environments.test, in the shape Heroku CI's documentation gives
     (no schema is published): the scripts are commands, the add-ons are plans, and
     env holds plain strings."""
@@ -142,13 +152,32 @@ def test_heroku_ci_runs_make_check_on_in_dyno_add_ons(project):
     test = app["environments"]["test"]
     services = {plan.partition(":")[0] for plan in test["addons"]}
 
-    assert test["scripts"] == {"test-setup": INSTALL, "test": "make check"}
+    assert test["scripts"] == {"test-setup": INSTALL, "test": "python scripts/check.py"}
     assert all(plan.endswith(":in-dyno") for plan in test["addons"]), test["addons"]
     assert "heroku-postgresql" in services
     assert services <= set(app["addons"]), "CI would test a service production lacks"
     assert all(isinstance(value, str) for value in test["env"].values())
     # The app's own env says production; pytest would take that over pyproject.toml's.
     assert test["env"]["DJANGO_SETTINGS_MODULE"] == "config.settings.test"
+
+
+@pytest.mark.venv
+def test_the_checks_need_only_python(tmp_path, project_venv):
+    """What Heroku CI runs, on a run image with no make: the virtualenv's Python
+    alone, nothing activated, nothing of it on PATH."""
+    project = generate_project(tmp_path)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    python = str(project_venv / "bin" / "python")
+
+    checked = run([python, "scripts/check.py", "lint", "django-checks"], project, env)
+    refused = subprocess.run(
+        [python, "scripts/check.py", "typo"], cwd=project, env=env, capture_output=True,
+        text=True, check=False,
+    )  # fmt: skip
+
+    assert "$ manage.py check --deploy" in checked.stdout
+    assert refused.returncode == 2
+    assert "no gate named typo; gates: lint, django-checks, test" in refused.stdout
 
 
 @pytest.mark.venv
