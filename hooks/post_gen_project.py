@@ -252,6 +252,8 @@ def main() -> int:
     if problems:
         print("The generated project failed its checks and was removed.", file=sys.stderr)
         return 1
+    print(f"Generated {project.name}/. Next, to run it on this machine:")
+    print(f"  cd {shlex.quote(project.name)}\n  make install\n  make run")
     return 0
 
 

@@ -7,6 +7,7 @@ once, then the hook exits non-zero and cookiecutter deletes the output folder.
 
 import json
 import re
+import shlex
 import sys
 import zoneinfo
 from collections.abc import Callable
@@ -103,12 +104,29 @@ def problems(answers: dict, options: dict) -> list[str]:
     return found
 
 
+def command_keeping_good_answers(answers: dict, options: dict, refused: set[str]) -> str:
+    """The cookiecutter command that asks again with every accepted answer as the
+    prompt's default (Enter keeps it), and the refused ones at the template's."""
+    kept = [
+        f"{field}={answers[field]}"
+        for field in options
+        if not field.startswith("_") and field in answers and field not in refused
+    ]
+    return shlex.join(["cookiecutter", str(answers.get("_template", ".")), *kept])
+
+
 def main() -> int:
-    found = problems(*rendered_answers())
+    answers, options = rendered_answers()
+    found = problems(answers, options)
     for problem in found:
         print(f"ERROR: {problem}", file=sys.stderr)
     if found:
-        print("Nothing was generated. Run cookiecutter again with other answers.", file=sys.stderr)
+        refused = {problem.partition(":")[0] for problem in found}
+        print(
+            "Nothing was generated. To answer again, keeping the answers that were "
+            f"fine as the defaults:\n  {command_keeping_good_answers(answers, options, refused)}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -7,6 +7,7 @@ that the hook is wired in and what a user sees."""
 
 import json
 import os
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -135,3 +136,27 @@ def test_a_bad_choice_in_a_replay_file_is_refused_by_the_hook(tmp_path):
     assert "Nothing was generated" in shown
     assert "Traceback" not in shown, shown
     assert files_left(tmp_path / "out") == []
+
+
+def test_a_refusal_prints_the_command_that_keeps_the_good_answers(tmp_path):
+    """Run as printed (with --no-input here, where a user would press Enter at each
+    prompt), it generates with every answer that was fine, and the refused one at
+    its default."""
+    shown = run_cookiecutter(
+        tmp_path, "project_name=Ada's Shop", "timezone=Mars/Olympus", "celery_broker=rabbitmq"
+    )
+    command = shlex.split(shown.split("keeping the answers that were fine as the defaults:")[1])
+    command = command[: command.index("ERROR:")] if "ERROR:" in command else command
+
+    assert command[:2] == ["cookiecutter", str(TEMPLATE_DIR)]
+    assert "project_name=Ada's Shop" in command and "celery_broker=rabbitmq" in command
+    assert not [answer for answer in command if answer.startswith("timezone=")]
+    subprocess.run(
+        [tool("cookiecutter"), "--no-input", "--output-dir", str(tmp_path / "again"),
+         *command[1:]],
+        env={**os.environ, "HOME": str(tmp_path / "home")},
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    answers = json.loads((tmp_path / "again" / "ada_s_shop" / ".template-answers.json").read_text())
+    assert answers["cookiecutter"]["celery_broker"] == "rabbitmq"
+    assert answers["cookiecutter"]["timezone"] == "UTC"

@@ -282,3 +282,14 @@ def test_make_help_lists_every_target_with_a_line_each(tmp_path):
 
     assert [line.split()[1] for line in listed] == phony.group(1).split()
     assert all(len(line.split(maxsplit=2)) == 3 for line in listed), listed
+
+
+def test_a_generation_ends_with_the_next_three_commands(tmp_path):
+    shown = run(
+        [tool("cookiecutter"), "--no-input", "--output-dir", str(tmp_path), str(TEMPLATE_DIR),
+         "project_name=Next Steps", "post_gen_checks=none"],
+        tmp_path, {**os.environ, "HOME": str(tmp_path)},
+    ).stdout  # fmt: skip
+
+    assert "Generated next_steps/. Next, to run it on this machine:" in shown
+    assert shown.splitlines()[-3:] == ["  cd next_steps", "  make install", "  make run"]
