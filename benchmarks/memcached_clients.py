@@ -56,7 +56,7 @@ def timed(read):
     samples.sort()
     return statistics.median(samples), samples[int(len(samples) * 0.95)]
 
-from core.cache import SharedPyLibMCCache
+from groundwork.cache import SharedPyLibMCCache
 
 def new_shared_cache():
     options = {**settings.CACHES["default"]["OPTIONS"], "retry_after": 30}

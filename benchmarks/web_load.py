@@ -124,8 +124,11 @@ INSTALLED_APPS += ["pages"]
 DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=None)}
 DATABASES["default"]["OPTIONS"] = {"sslmode": "require"}
 """
+# The project's Ping is the demo's (core) and its PeriodicRun the platform's
+# (groundwork); the floor's app holds both.
 SEED = (
-    "from django.utils import timezone; from {app}.models import Ping, PeriodicRun; "
+    "from django.utils import timezone; from {app}.models import Ping; "
+    "from {runs_app}.models import PeriodicRun; "
     "[Ping.objects.create(answered_by='worker.1 pid 1') for _ in range(8)]; "
     "PeriodicRun.objects.create(job='heartbeat', slot=timezone.now(), ran_by='worker.1 pid 1')"
 )
@@ -216,7 +219,7 @@ def generated_project(scratch: Path, venv: Path, config: dict[str, str], slow_ur
         urls.write(BENCH_URLS)
     heroku.build(project, venv)
     heroku.release(project, venv, config)
-    shell(project, venv, config, SEED.format(app="core"))
+    shell(project, venv, config, SEED.format(app="core", runs_app="groundwork"))
     return project
 
 
@@ -245,7 +248,7 @@ def floor_project(scratch: Path, venv: Path, database: servers.Server, template:
     for command in (["makemigrations", "pages"], ["migrate"]):
         manage = ["python", "manage.py", *command]
         subprocess.run(manage, cwd=scratch, env=env, check=True, capture_output=True)
-    shell(scratch, venv, env, SEED.format(app="pages"))
+    shell(scratch, venv, env, SEED.format(app="pages", runs_app="pages"))
     return scratch, env
 
 

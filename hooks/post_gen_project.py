@@ -41,7 +41,7 @@ def rendered_answers() -> dict:
 # PRUNING
 # ------------------------------------------------------------------------------
 def keep_only_chosen_broker(project: Path, brokers: dict[str, dict], chosen: str) -> None:
-    """The chosen broker's settings module becomes config/settings/broker.py, and
+    """The chosen broker's settings module becomes groundwork/broker.py, and
     its pinned requirements the project's; the other brokers' modules, pins and
     tests go (cookiecutter.json's _brokers table)."""
     for name, broker in brokers.items():

@@ -138,7 +138,7 @@ def module_constant(path: Path, name: str) -> object:
 def test_only_the_chosen_broker_is_kept_with_what_its_table_row_says(cookies, broker):
     row = BROKERS[broker]
     project = cookies.bake(extra_context={"celery_broker": broker}).project_path
-    settings = project / "config" / "settings"
+    settings = project / "groundwork"
     others = [test for name, other in BROKERS.items() if name != broker for test in other["tests"]]
 
     assert list(module_constant(settings / "broker.py", "BROKER_VARIABLES")) == row["variables"]

@@ -80,7 +80,7 @@ def test_the_scheduler_lock_is_let_go_within_a_minute_of_a_vanished_holder(shell
     and with it the advisory lock. Left at the OS's default, that takes two hours."""
     with servers.postgres(tls=True) as database:
         keepalives = shell.python(
-            "from config.scheduler import PostgresAdvisoryLock; "
+            "from groundwork.scheduler import PostgresAdvisoryLock; "
             "lock = PostgresAdvisoryLock(); assert lock.hold(); "
             "print(*(lock._connection.execute(f'SHOW {name}').fetchone()[0] for name in "
             "('tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count')))",
@@ -232,7 +232,7 @@ def test_the_broker_add_on_is_reached(broker_shell):
     for name in BROKER_SERVERS[shell.broker]:
         with ALL_SERVERS[name]() as queue:
             printed = shell.python(
-                "from core.health import check_broker; print(check_broker())",
+                "from groundwork.health import check_broker; print(check_broker())",
                 **queue.env,
                 CELERY_BROKER_URL="",  # unset: the add-on's own variable must be read
             )

@@ -22,7 +22,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 
 # gevent: a worker serves many requests at once, switching between them while
 # one waits on the network (database, broker, other APIs; not memcached, whose
-# C client blocks the worker for the length of each call: core/cache.py bounds it).
+# C client blocks the worker for the length of each call: groundwork/cache.py bounds it).
 worker_class = "gevent"
 # The connections one worker holds at once: requests in progress, the idle
 # keep-alive connections Heroku's router keeps to the dyno, and clients that send
@@ -30,7 +30,7 @@ worker_class = "gevent"
 # connections queue in the kernel, unanswered: at 250 a worker, 500 clients
 # trickling a byte a second stopped a dyno. Each costs a greenlet (a few KB); a
 # slow client's headers are bounded by `keepalive` below, its body by
-# REQUEST_DEADLINE (core/deadline.py). The database does not limit this: a
+# REQUEST_DEADLINE (groundwork/deadline.py). The database does not limit this: a
 # worker's requests share DATABASE_POOL_SIZE (4) connections, and one that finds
 # all four busy waits up to DATABASE_POOL_TIMEOUT (5 s), then gets a 503.
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
@@ -83,7 +83,7 @@ def post_request(worker: object, request: object, environ: dict, response: objec
 def worker_exit(server: object, worker: object) -> None:
     """Close the database pools while the worker can still wait for its threads
     (greenlets): left to the interpreter's exit, the pool prints a traceback at
-    every deploy and daily restart (core/pools.py)."""
-    from core.pools import close_database_pools
+    every deploy and daily restart (groundwork/pools.py)."""
+    from groundwork.pools import close_database_pools
 
     close_database_pools()

@@ -15,7 +15,7 @@ def main() -> None:
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    from config.startup import refuse_to_start_if_misconfigured
+    from groundwork.startup import refuse_to_start_if_misconfigured
 
     try:
         if sys.argv[1:2] and sys.argv[1] not in BUILD_COMMANDS:

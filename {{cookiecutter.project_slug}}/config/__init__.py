@@ -1,6 +1,6 @@
 """The project package: settings, URLs, and the WSGI and Celery apps."""
 
-from .error_reporting import start_error_reporting
+from groundwork.error_reporting import start_error_reporting
 
 # Every process (web, scheduler, worker, release, manage.py) loads this package
 # first: each reports its unhandled errors once SENTRY_DSN is set.

@@ -6,8 +6,8 @@ import os
 from celery import Celery, signals
 from django.conf import settings
 
-from . import reload
-from .startup import UnsafeEnvironment, refuse_to_start_if_misconfigured
+from groundwork import reload
+from groundwork.startup import UnsafeEnvironment, refuse_to_start_if_misconfigured
 
 logger = logging.getLogger(__name__)
 

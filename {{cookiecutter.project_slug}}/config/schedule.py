@@ -1,28 +1,32 @@
 """The periodic jobs: their names, the task each runs, and when. The settings
-build Celery beat's schedule from this; the jobs (core/tasks.py) and /health/
-name themselves with the same constants."""
+build Celery beat's schedule from this; the platform's jobs and /health/ name
+themselves with the same constants (groundwork/jobs.py)."""
 
 import datetime
 from typing import Any
 
 from celery.schedules import crontab
 
-HEARTBEAT = "heartbeat"
-RESEND_UNANSWERED = "resend-unanswered"
-DAILY_CLEANUP = "daily-cleanup"
+from groundwork.jobs import DAILY_CLEANUP, HEARTBEAT
 
+# The demo's jobs (core/tasks.py): remove them with the demo.
+RESEND_UNANSWERED = "resend-unanswered"
+FORGET_OLD_PINGS = "forget-old-pings"
 
 DAY = datetime.timedelta(days=1)
+# At a time of day, not every 24 h: the scheduler starts counting an interval
+# anew at every start, and dynos restart at least daily, so a daily interval
+# would never come due.
+DAILY_AT_3 = crontab(hour=3, minute=0)
 
 
 def beat_schedule(heartbeat: datetime.timedelta, sweep: datetime.timedelta) -> dict[str, Any]:
     return {
-        HEARTBEAT: periodic("core.tasks.record_heartbeat", heartbeat, heartbeat),
+        HEARTBEAT: periodic("groundwork.tasks.record_heartbeat", heartbeat, heartbeat),
+        DAILY_CLEANUP: periodic("groundwork.tasks.clean_up_daily", DAILY_AT_3, DAY),
+        # The demo's:
         RESEND_UNANSWERED: periodic("core.tasks.resend_unanswered_pings", sweep, sweep),
-        # At a time of day, not every 24 h: the scheduler starts counting an
-        # interval anew at every start, and dynos restart at least daily, so a
-        # daily interval would never come due.
-        DAILY_CLEANUP: periodic("core.tasks.clean_up_daily", crontab(hour=3, minute=0), DAY),
+        FORGET_OLD_PINGS: periodic("core.tasks.forget_old_pings", DAILY_AT_3, DAY),
     }
 
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.wsgi import get_wsgi_application
 
-from .startup import refuse_to_start_if_misconfigured
+from groundwork.startup import refuse_to_start_if_misconfigured
 
 # Unset means production: Heroku's config and your .env name the module explicitly.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")

@@ -2,10 +2,6 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
+    """The demo: the home page, its pings and their jobs."""
+
     name = "core"
-
-    def ready(self) -> None:
-        from . import checks  # noqa: F401 (registers the checks)
-        from .pools import close_database_pools_at_exit
-
-        close_database_pools_at_exit()

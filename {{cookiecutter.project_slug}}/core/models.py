@@ -15,25 +15,3 @@ class Ping(models.Model):
 
     def __str__(self) -> str:
         return f"Ping {self.pk}"
-
-
-class PeriodicRun(models.Model):
-    """One run of a scheduled job in one time slot.
-
-    At most one run per job and slot can exist, so a second scheduler (two
-    `scheduler` dynos during a deploy, say) makes no job run twice.
-    """
-
-    job = models.CharField(max_length=100)
-    slot = models.DateTimeField(help_text="Start of the period this run covers.")
-    ran_at = models.DateTimeField(auto_now_add=True)
-    ran_by = models.CharField(max_length=200)
-
-    class Meta:
-        ordering = ["-ran_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["job", "slot"], name="one_run_per_job_and_slot"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.job} at {self.slot:%Y-%m-%d %H:%M}"

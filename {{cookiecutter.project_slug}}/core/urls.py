@@ -6,5 +6,4 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("pings/", views.request_ping, name="request-ping"),
     path("pings/<int:ping_id>/", views.ping_status, name="ping-status"),
-    path("health/", views.health_report, name="health"),
 ]

@@ -2,14 +2,13 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from config import schedule
+from groundwork.jobs import HEARTBEAT
+from groundwork.models import PeriodicRun
+from groundwork.ratelimit import rate_limited
 
-from . import health
-from .models import PeriodicRun, Ping
-from .ratelimit import rate_limited
+from .models import Ping
 from .tasks import send_answer
 
 
@@ -18,7 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "pings": Ping.objects.all()[:5],
         "highlighted_ping": request.GET.get("ping", ""),
-        "last_heartbeat": PeriodicRun.objects.filter(job=schedule.HEARTBEAT).first(),
+        "last_heartbeat": PeriodicRun.objects.filter(job=HEARTBEAT).first(),
     }
     return render(request, "core/home.html", context)
 
@@ -49,14 +48,3 @@ def ping_status(request: HttpRequest, ping_id: int) -> JsonResponse:
             "answered_by": ping.answered_by,
         }
     )
-
-
-@never_cache
-@require_GET
-def health_report(request: HttpRequest) -> JsonResponse:
-    """Each dependency's state; 503 if any is down, so a monitor can alert on it."""
-    report = health.report()
-    response = JsonResponse(report, status=200 if report["ok"] else 503)
-    # What failed is logged once per check run (core/health.py), not per request.
-    response._has_been_logged = True  # type: ignore[attr-defined]
-    return response

@@ -14,6 +14,14 @@ from django.db import connection
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SETTINGS_PACKAGE = "config.settings"
+SETTINGS_MODULES = ("base", "local", "prod", "test")
+# The platform's modules that read the environment as the settings load.
+SETTINGS_HELPERS = ("environment", "addons", "connections", "broker")
+# Each package, and the (package, module) pairs of it a settings load imports afresh.
+RELOADED = {
+    SETTINGS_PACKAGE: {(SETTINGS_PACKAGE, module) for module in SETTINGS_MODULES},
+    "groundwork": {("groundwork", module) for module in SETTINGS_HELPERS},
+}
 
 # Variables the settings read; cleared so that each test states what it sets.
 SETTINGS_VARIABLES = (
@@ -73,16 +81,20 @@ def load_settings(monkeypatch: pytest.MonkeyPatch) -> Callable[..., ModuleType]:
     """Import a settings module afresh under the given environment variables."""
 
     def load(name: str, **environment: str) -> ModuleType:
+        """`name`: a module of config.settings (prod, local, ...) or a settings
+        helper of the platform (connections, addons)."""
         for variable in SETTINGS_VARIABLES:
             monkeypatch.delenv(variable, raising=False)
         for variable, value in environment.items():
             monkeypatch.setenv(variable, value)
-        package = importlib.import_module(SETTINGS_PACKAGE)
-        for module in [m for m in sys.modules if m.startswith(f"{SETTINGS_PACKAGE}.")]:
-            monkeypatch.delitem(sys.modules, module)
-            # `from . import connections` reads the package's attribute, if any.
-            monkeypatch.delattr(package, module.rpartition(".")[2], raising=False)
-        return importlib.import_module(f"{SETTINGS_PACKAGE}.{name}")
+        for package_name, modules in RELOADED.items():
+            package = importlib.import_module(package_name)
+            for module in [m for m in sys.modules if m.rpartition(".")[::2] in modules]:
+                monkeypatch.delitem(sys.modules, module)
+                # `from . import connections` reads the package's attribute, if any.
+                monkeypatch.delattr(package, module.rpartition(".")[2], raising=False)
+        helper = name in SETTINGS_HELPERS
+        return importlib.import_module(f"{'groundwork' if helper else SETTINGS_PACKAGE}.{name}")
 
     return load
 

@@ -9,8 +9,8 @@ import threading
 import pylibmc
 import pytest
 
-from core import cache as cache_module
-from core.cache import SharedPyLibMCCache
+from groundwork import cache as cache_module
+from groundwork.cache import SharedPyLibMCCache
 
 UNREACHABLE = "127.0.0.1:1"
 

@@ -5,7 +5,7 @@ longer fits."""
 import pytest
 from django.core.management import call_command
 
-from core.checks import connection_budget
+from groundwork.checks import connection_budget
 
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 
@@ -34,7 +34,7 @@ def test_the_default_formation_fits_essential_0s_20_connections(budget):
 @pytest.mark.usefixtures("on_postgres")
 def test_more_web_processes_on_a_bigger_dyno_are_reported(budget, monkeypatch):
     # Heroku raises WEB_CONCURRENCY on bigger dynos; each process brings its pool.
-    monkeypatch.setattr("core.checks.connections", budget(WEB_CONCURRENCY="8"))
+    monkeypatch.setattr("groundwork.checks.connections", budget(WEB_CONCURRENCY="8"))
 
     (warning,) = connection_budget()
 
@@ -47,14 +47,14 @@ def test_more_web_processes_on_a_bigger_dyno_are_reported(budget, monkeypatch):
 @pytest.mark.usefixtures("on_postgres")
 def test_a_plan_with_room_for_them_is_not_reported(budget, monkeypatch):
     roomy = budget(WEB_CONCURRENCY="8", DATABASE_CONNECTION_LIMIT="120")
-    monkeypatch.setattr("core.checks.connections", roomy)
+    monkeypatch.setattr("groundwork.checks.connections", roomy)
 
     assert connection_budget() == []
 
 
 @pytest.mark.usefixtures("on_postgres")
 def test_manage_py_check_prints_the_warning(budget, monkeypatch, capsys):
-    monkeypatch.setattr("core.checks.connections", budget(DATABASE_POOL_SIZE="10"))
+    monkeypatch.setattr("groundwork.checks.connections", budget(DATABASE_POOL_SIZE="10"))
 
     call_command("check")
 

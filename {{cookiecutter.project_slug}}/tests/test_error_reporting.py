@@ -11,7 +11,7 @@ import pytest
 import sentry_sdk
 from django.urls import path
 
-from config.error_reporting import start_error_reporting
+from groundwork.error_reporting import start_error_reporting
 
 
 def fail(request):

@@ -12,9 +12,9 @@ import time
 import pytest
 from django.utils import timezone
 
-from core import health
-from core.models import PeriodicRun
-from core.tasks import record_heartbeat
+from groundwork import health
+from groundwork.models import PeriodicRun
+from groundwork.tasks import record_heartbeat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,7 +61,7 @@ def test_a_stale_heartbeat_is_a_dead_scheduler(client, caplog):
 def test_an_unreachable_cache_is_reported(client, settings):
     # Port 1 on loopback: nothing listens there, so every connection is refused.
     settings.CACHES = {
-        "default": {"BACKEND": "core.cache.SharedPyLibMCCache", "LOCATION": ["127.0.0.1:1"]}
+        "default": {"BACKEND": "groundwork.cache.SharedPyLibMCCache", "LOCATION": ["127.0.0.1:1"]}
     }
 
     assert client.get("/health/").json()["cache"] == {"ok": False}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from kombu import Connection
 
-from config import local_broker
+from groundwork import local_broker
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,7 @@ def connect(folder: Path) -> Connection:
     }
     return Connection(
         "filesystem://localhost/",
-        transport="config.local_broker:Transport",
+        transport="groundwork.local_broker:Transport",
         transport_options=options,
     )
 

@@ -1,5 +1,5 @@
 """With CODE_RELOAD on, the Celery worker restarts when the project's code changes
-(config/reload.py); here on a module of the test's own, checked every 10 ms."""
+(groundwork/reload.py); here on a module of the test's own, checked every 10 ms."""
 
 import importlib
 import os
@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from config import reload
+from groundwork import reload
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import datetime
 
 import pytest
 
-from config import schedule, scheduler
 from config.celery import app
-from config.scheduler import FileLock, LeaderScheduler
+from groundwork import jobs, scheduler
+from groundwork.scheduler import FileLock, LeaderScheduler
 
 
 def test_a_file_lock_has_one_holder_at_a_time(tmp_path):
@@ -75,5 +75,5 @@ def test_a_scheduler_sends_a_heartbeat_as_soon_as_it_leads(two_schedulers):
     first.tick()
     second.tick()
 
-    assert sent[id(first)][:1] == [schedule.HEARTBEAT]
+    assert sent[id(first)][:1] == [jobs.HEARTBEAT]
     assert id(second) not in sent

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.startup import production_problems
+from groundwork.startup import production_problems
 
 PACKAGE = "config"
 
@@ -84,7 +84,7 @@ def test_memcachier_credentials_configure_pylibmc_with_sasl(load_settings):
     )
 
     cache = base.CACHES["default"]
-    assert cache["BACKEND"] == "core.cache.SharedPyLibMCCache"
+    assert cache["BACKEND"] == "groundwork.cache.SharedPyLibMCCache"
     assert cache["LOCATION"] == ["mc1.example.com:11211", "mc2.example.com:11211"]
     assert cache["OPTIONS"]["binary"] is True
     assert (cache["OPTIONS"]["username"], cache["OPTIONS"]["password"]) == ("user", "secret")

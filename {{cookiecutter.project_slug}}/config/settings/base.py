@@ -10,11 +10,10 @@ from pathlib import Path
 
 from config import answers
 from config.schedule import beat_schedule
-
-from . import connections
-from .addons import cache_from_env
-from .broker import broker_from_env, broker_transport_options
-from .environment import env_bool, env_int, env_seconds, env_str
+from groundwork import connections
+from groundwork.addons import cache_from_env
+from groundwork.broker import broker_from_env, broker_transport_options
+from groundwork.environment import env_bool, env_int, env_seconds, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -47,12 +46,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "groundwork",
+    # The demo: the home page, its pings and their jobs. Replace it with your apps.
     "core",
 ]
 
 MIDDLEWARE = [
     # Under gunicorn, a request that waits past REQUEST_DEADLINE answers 503.
-    "core.deadline.RequestDeadlineMiddleware",
+    "groundwork.deadline.RequestDeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,7 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A database that cannot serve now answers 503 with Retry-After, not 500.
-    "core.middleware.DatabaseUnavailableMiddleware",
+    "groundwork.middleware.DatabaseUnavailableMiddleware",
 ]
 
 TEMPLATES = [
@@ -119,7 +120,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # one process, which shuts down warmly: it finishes the tasks it holds. A task
 # still running at SIGKILL was never acknowledged, so the broker delivers it
 # again (by RabbitMQ at once, by Redis after CELERY_VISIBILITY_TIMEOUT, 300 s).
-# Tasks must therefore be safe to run twice (core/tasks.py's are), and should
+# Tasks must therefore be safe to run twice (the shipped ones are), and should
 # finish well within 30 s: split longer work into several tasks.
 # (Threads cannot be killed, so Celery's time limits do not apply to them.)
 # Prefork would also close the whole database pool after every task.
@@ -135,18 +136,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Let Django's LOGGING below format Celery's records too, on stdout.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# The scheduler: exactly one sends, however many run (config/scheduler.py). A
+# The scheduler: exactly one sends, however many run (groundwork/scheduler.py). A
 # second one asks for the lock every SCHEDULER_LOCK_RETRY seconds.
-CELERY_BEAT_SCHEDULER = "config.scheduler:LeaderScheduler"
+CELERY_BEAT_SCHEDULER = "groundwork.scheduler:LeaderScheduler"
 # The heartbeat proves that the scheduler schedules and a worker works (/health/).
 HEARTBEAT_PERIOD = datetime.timedelta(seconds=env_seconds("HEARTBEAT_SECONDS", 60))
 SCHEDULER_LOCK_RETRY = min(10.0, HEARTBEAT_PERIOD.total_seconds() / 2)
 # The release phase's migrations wait at most this long for a table's lock, then
-# let the site's queries through as long again, at most this many times (core/
+# let the site's queries through as long again, at most this many times (groundwork/
 # management/commands/release.py).
 MIGRATION_LOCK_TIMEOUT = env_seconds("MIGRATION_LOCK_TIMEOUT", 5)
 MIGRATION_ATTEMPTS = env_int("MIGRATION_ATTEMPTS", 10, minimum=1)
-# Tasks retry a database that is away for at least this long (core/tasks.py).
+# Tasks retry a database that is away for at least this long (groundwork/tasks.py).
 TASK_RETRY_FOR = datetime.timedelta(seconds=env_seconds("TASK_RETRY_FOR", 600))
 TASK_RETRY_BACKOFF_MAX = env_seconds("TASK_RETRY_BACKOFF_MAX", 60)
 # Pings left unanswered this long (the broker was down, or lost them) are sent
@@ -154,7 +155,7 @@ TASK_RETRY_BACKOFF_MAX = env_seconds("TASK_RETRY_BACKOFF_MAX", 60)
 SWEEP_PERIOD = datetime.timedelta(seconds=env_seconds("SWEEP_SECONDS", 60))
 CELERY_BEAT_SCHEDULE = beat_schedule(HEARTBEAT_PERIOD, SWEEP_PERIOD)
 
-# The most pings one client may ask for in a minute; then 429 (core/ratelimit.py).
+# The most pings one client may ask for in a minute; then 429 (groundwork/ratelimit.py).
 PINGS_PER_MINUTE = env_int("PINGS_PER_MINUTE", 10, minimum=1)
 # Where a request's client address is found: REMOTE_ADDR here, Heroku's router's
 # header in production (prod.py).
@@ -164,11 +165,11 @@ CLIENT_ADDRESS_HEADER = ""
 # a slow query is answered by its own timeout, a hung server by this one.
 REQUEST_DEADLINE = env_seconds("REQUEST_DEADLINE", 25)
 
-# HEALTH: /health/ runs its checks at most this often per web process (core/health.py).
+# HEALTH: /health/ runs its checks at most this often per web process (groundwork/health.py).
 HEALTH_CHECK_INTERVAL = env_seconds("HEALTH_CHECK_INTERVAL", 10)
 
 # Local only (.env turns it on): the worker restarts when the code changes
-# (config/reload.py), and gunicorn reads the same variable. Production refuses it.
+# (groundwork/reload.py), and gunicorn reads the same variable. Production refuses it.
 CODE_RELOAD = env_bool("CODE_RELOAD", False)
 
 # LOGGING: everything to stdout, where Heroku's log router collects it

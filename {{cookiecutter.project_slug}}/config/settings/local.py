@@ -4,10 +4,11 @@
 SECRET_KEY and DJANGO_SETTINGS_MODULE pointing here.
 """
 
-from .addons import database_from_env
+from groundwork.addons import database_from_env
+from groundwork.environment import env_bool, env_list
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, CELERY_BROKER_URL
-from .environment import env_bool, env_list
 
 DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ("localhost", "127.0.0.1", "[::1]"))
@@ -19,7 +20,7 @@ DATABASES = {"default": database_from_env(f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 if not CELERY_BROKER_URL:
     broker_folder = BASE_DIR / ".broker"
     CELERY_BROKER_URL = "filesystem://localhost/"
-    CELERY_BROKER_TRANSPORT = "config.local_broker:Transport"
+    CELERY_BROKER_TRANSPORT = "groundwork.local_broker:Transport"
     # Remote control (celery inspect) leaves files behind on this transport.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -3,14 +3,15 @@
 Nothing here raises when a value is missing, because a build may run
 `collectstatic` with these settings before the app's config vars are set. The web,
 scheduler, worker and release processes instead refuse to start until the
-environment is safe, naming the variable to fix (../startup.py).
+environment is safe, naming the variable to fix (groundwork/startup.py).
 """
 
-from .addons import database_from_env
-from .base import *  # noqa: F403
-from .environment import env_bool, env_int, env_list
+from groundwork.addons import database_from_env
+from groundwork.environment import env_bool, env_int, env_list
 
-# Makes the start-up check in ../startup.py strict.
+from .base import *  # noqa: F403
+
+# Makes the start-up check in groundwork/startup.py strict.
 PRODUCTION = True
 
 DEBUG = env_bool("DEBUG", False)
@@ -26,7 +27,7 @@ DATABASES = {"default": database_from_env(require_ssl=True)}
 # overwrites any X-Forwarded-Proto a client sends, so the header can be trusted.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The router appends the address it saw to X-Forwarded-For: the last one is the
-# client's, whatever the client sent before it (core/ratelimit.py).
+# client's, whatever the client sent before it (groundwork/ratelimit.py).
 CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True

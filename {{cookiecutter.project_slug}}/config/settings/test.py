@@ -2,7 +2,8 @@
 
 from django.core.management.utils import get_random_secret_key
 
-from .addons import database_from_env
+from groundwork.addons import database_from_env
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, CELERY_BROKER_URL
 

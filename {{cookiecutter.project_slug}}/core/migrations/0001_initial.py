@@ -23,18 +23,4 @@ class Migration(migrations.Migration):
                 'ordering': ['-requested_at'],
             },
         ),
-        migrations.CreateModel(
-            name='PeriodicRun',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('job', models.CharField(max_length=100)),
-                ('slot', models.DateTimeField(help_text='Start of the period this run covers.')),
-                ('ran_at', models.DateTimeField(auto_now_add=True)),
-                ('ran_by', models.CharField(max_length=200)),
-            ],
-            options={
-                'ordering': ['-ran_at'],
-                'constraints': [models.UniqueConstraint(fields=('job', 'slot'), name='one_run_per_job_and_slot')],
-            },
-        ),
     ]

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core import checks
 
-from config.settings import connections
+from . import connections
 
 
 @checks.register(checks.Tags.database)

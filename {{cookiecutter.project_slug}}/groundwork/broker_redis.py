@@ -31,6 +31,6 @@ def broker_transport_options() -> dict:
         # A task that a worker took and never acknowledged (it was killed, or
         # its dyno lost) goes back to the queue this long after it was taken,
         # when a worker starts or, in a running worker, within 100 s more. Tasks
-        # must finish, retries included, well within it (core/tasks.py).
+        # must finish, retries included, well within it (groundwork/tasks.py).
         "visibility_timeout": env_seconds("CELERY_VISIBILITY_TIMEOUT", 300),
     }

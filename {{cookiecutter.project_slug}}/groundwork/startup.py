@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings.broker import BROKER_VARIABLES
+from .broker import BROKER_VARIABLES
 
 MIN_SECRET_KEY_LENGTH = 50
 # What Django puts in DATABASES["default"] when nothing configured it.

@@ -35,7 +35,7 @@ def postgresql_options() -> dict[str, Any]:
 
     The pool does not test a connection before handing it out (that would be a
     round trip per request): after a database restart the first request to meet
-    a dead connection gets a 503, and core/middleware.py then has the pool test
+    a dead connection gets a 503, and groundwork/middleware.py then has the pool test
     and replace its other idle connections at once.
     """
     statement_timeout_ms = round(1000 * env_seconds("DATABASE_STATEMENT_TIMEOUT", 20))
@@ -84,7 +84,7 @@ def cache_from_env() -> dict:
 def memcached_cache(servers: list[str], username: str, password: str) -> dict:
     # A call to a hung server blocks a whole gevent worker (pylibmc's C calls
     # never yield), for at most this long; then the process leaves memcached
-    # alone for CACHE_RETRY_AFTER seconds (see core/cache.py).
+    # alone for CACHE_RETRY_AFTER seconds (see groundwork/cache.py).
     call_timeout_ms = round(1000 * env_seconds("CACHE_CALL_TIMEOUT", 0.2))
     retry_after = env_seconds("CACHE_RETRY_AFTER", 30)
     options: dict[str, Any] = {
@@ -110,7 +110,7 @@ def memcached_cache(servers: list[str], username: str, password: str) -> dict:
         options.update(username=username, password=password)
     return {
         # One stack of clients per process, and an outage is a miss, not an error.
-        "BACKEND": "core.cache.SharedPyLibMCCache",
+        "BACKEND": "groundwork.cache.SharedPyLibMCCache",
         "LOCATION": servers,
         "OPTIONS": options,
     }

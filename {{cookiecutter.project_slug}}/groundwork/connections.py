@@ -6,7 +6,7 @@ Heroku Postgres counts every connection of every dyno against the plan's limit
 app's. Each process keeps a pool of at most DATABASE_POOL_SIZE connections, shared
 by its requests (gevent greenlets) or its tasks (Celery threads). A request that
 finds the pool busy waits for a connection, at most DATABASE_POOL_TIMEOUT seconds,
-then gets a 503 (core/middleware.py): the database never sees one connection more.
+then gets a 503 (groundwork/middleware.py): the database never sees one connection more.
 
 The default formation, with the defaults below:
 
@@ -18,7 +18,7 @@ The default formation, with the defaults below:
 
 For a bigger plan or formation, redo the sum (README, "Database connections"),
 then set DATABASE_CONNECTION_LIMIT to the plan's limit so that the check in
-core/checks.py warns when the default formation no longer fits.
+groundwork/checks.py warns when the default formation no longer fits.
 """
 
 from .environment import env_int, env_seconds

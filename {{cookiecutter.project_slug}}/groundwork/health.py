@@ -20,14 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from time import monotonic
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, connections
 from django.utils import timezone
 
-from config import schedule
-from config.celery import app
-
+from . import jobs
 from .models import PeriodicRun
 
 logger = logging.getLogger(__name__)
@@ -63,13 +62,14 @@ def check_broker() -> str:
     # without a word to a broker that stopped answering since. One attempt: a
     # refused connection is the answer (a retry would first sleep 2 s), and the
     # next run of the checks tries again.
-    with app.connection_for_write() as broker:
+    # The project's Celery app (config/celery.py), which Django's start loads.
+    with current_app.connection_for_write() as broker:
         broker.ensure_connection(max_retries=0, timeout=DEADLINE_SECONDS)
         return broker.transport_cls
 
 
 def check_scheduler() -> str:
-    last = PeriodicRun.objects.filter(job=schedule.HEARTBEAT).first()
+    last = PeriodicRun.objects.filter(job=jobs.HEARTBEAT).first()
     if last is None:
         raise CheckFailed("no heartbeat yet")
     age = timezone.now() - last.ran_at

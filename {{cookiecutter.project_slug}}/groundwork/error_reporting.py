@@ -7,7 +7,7 @@ config package (config/__init__.py). The SDK reads SENTRY_ENVIRONMENT, and takes
 the release from Heroku's dyno metadata (HEROKU_SLUG_COMMIT) when that is enabled.
 """
 
-from config.settings.environment import env_str
+from .environment import env_str
 
 
 def start_error_reporting() -> bool:

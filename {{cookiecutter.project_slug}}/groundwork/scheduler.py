@@ -14,7 +14,7 @@ until it holds a lock that dies with its holder:
 The others ask for the lock every SCHEDULER_LOCK_RETRY seconds, so one of them
 takes over within that long of the holder's end. The holder checks its hold as
 often, and stops sending the moment it finds the lock gone. Periodic jobs still
-claim their time slot (core/tasks.py): a second line of defence.
+claim their time slot (groundwork/tasks.py): a second line of defence.
 """
 
 import contextlib
@@ -29,7 +29,7 @@ from celery.beat import Scheduler
 from django.conf import settings
 from django.db import connections
 
-from config import schedule
+from . import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ class LeaderScheduler(Scheduler):
         """An interval job first comes due one period after the scheduler starts:
         without this, /health/ would say "no heartbeat" for the first minute of a
         fresh project, and for a minute after every takeover."""
-        heartbeat = self.schedule.get(schedule.HEARTBEAT)
+        heartbeat = self.schedule.get(jobs.HEARTBEAT)
         if heartbeat is not None:
             self.apply_async(heartbeat)
 
