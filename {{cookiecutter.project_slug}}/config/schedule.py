@@ -9,9 +9,9 @@ from celery.schedules import crontab
 
 from groundwork.jobs import DAILY_CLEANUP, HEARTBEAT
 
-# The demo's jobs (core/tasks.py): remove them with the demo.
-RESEND_UNANSWERED = "resend-unanswered"
-FORGET_OLD_PINGS = "forget-old-pings"
+# The demo's jobs (core/tasks.py): `make remove-demo` deletes the lines marked demo.
+RESEND_UNANSWERED = "resend-unanswered"  # demo
+FORGET_OLD_PINGS = "forget-old-pings"  # demo
 
 DAY = datetime.timedelta(days=1)
 # At a time of day, not every 24 h: the scheduler starts counting an interval
@@ -24,9 +24,8 @@ def beat_schedule(heartbeat: datetime.timedelta, sweep: datetime.timedelta) -> d
     return {
         HEARTBEAT: periodic("groundwork.tasks.record_heartbeat", heartbeat, heartbeat),
         DAILY_CLEANUP: periodic("groundwork.tasks.clean_up_daily", DAILY_AT_3, DAY),
-        # The demo's:
-        RESEND_UNANSWERED: periodic("core.tasks.resend_unanswered_pings", sweep, sweep),
-        FORGET_OLD_PINGS: periodic("core.tasks.forget_old_pings", DAILY_AT_3, DAY),
+        RESEND_UNANSWERED: periodic("core.tasks.resend_unanswered_pings", sweep, sweep),  # demo
+        FORGET_OLD_PINGS: periodic("core.tasks.forget_old_pings", DAILY_AT_3, DAY),  # demo
     }
 
 

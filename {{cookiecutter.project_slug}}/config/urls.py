@@ -4,6 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("groundwork.urls")),
-    # The demo: the home page and its pings.
-    path("", include("core.urls")),
+    path("", include("core.urls")),  # demo
 ]

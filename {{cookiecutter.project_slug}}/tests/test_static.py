@@ -1,4 +1,5 @@
-"""Static files reach the browser through the WSGI app (dj-static), with cache headers."""
+"""Static files reach the browser through the WSGI app (dj-static), with cache headers.
+The stylesheet is the admin's: every project keeps it, with or without the demo."""
 
 from wsgiref.util import setup_testing_defaults
 
@@ -37,18 +38,18 @@ def request(path: str, method: str = "GET") -> tuple[str, dict[str, str], bytes]
 
 
 def test_hashed_stylesheet_is_served_and_cached_for_a_year(collected):
-    hashed = next(collected.glob("core/site.*.css")).name
+    hashed = next(collected.glob("admin/css/base.*.css")).name
 
-    status, headers, body = request(f"/static/core/{hashed}")
+    status, headers, body = request(f"/static/admin/css/{hashed}")
 
     assert status == "200 OK"
     assert headers["Content-Type"] == "text/css"
     assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    assert body == (collected / "core" / hashed).read_bytes()
+    assert body == (collected / "admin" / "css" / hashed).read_bytes()
 
 
 def test_unhashed_name_is_revalidated(collected):
-    status, headers, _ = request("/static/core/site.css")
+    status, headers, _ = request("/static/admin/css/base.css")
 
     assert status == "200 OK"
     assert headers["Cache-Control"] == "no-cache"
@@ -56,7 +57,7 @@ def test_unhashed_name_is_revalidated(collected):
 
 
 def test_head_sends_headers_only(collected):
-    status, headers, body = request("/static/core/site.css", method="HEAD")
+    status, headers, body = request("/static/admin/css/base.css", method="HEAD")
 
     assert status == "200 OK"
     assert headers["Content-Type"] == "text/css"
@@ -64,7 +65,7 @@ def test_head_sends_headers_only(collected):
 
 
 def test_missing_file_is_404(collected):
-    status, _, _ = request("/static/core/missing.css")
+    status, _, _ = request("/static/admin/css/missing.css")
 
     assert status.startswith("404")
 
@@ -73,7 +74,8 @@ def test_missing_file_is_404(collected):
 # cannot run inside the usual rolled-back transaction.
 @pytest.mark.django_db(transaction=True)
 def test_other_paths_reach_django(collected):
-    status, _, body = request("/")
+    status, headers, body = request("/health/")
 
-    assert status == "200 OK"
-    assert b"Hello, world" in body
+    assert status.split()[0] in {"200", "503"}  # the health report, green or not
+    assert headers["Content-Type"] == "application/json"
+    assert b'"ok":' in body

@@ -47,8 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "groundwork",
-    # The demo: the home page, its pings and their jobs. Replace it with your apps.
-    "core",
+    "core",  # demo: the home page and its pings (`make remove-demo` deletes it)
 ]
 
 MIDDLEWARE = [
@@ -150,8 +149,8 @@ MIGRATION_ATTEMPTS = env_int("MIGRATION_ATTEMPTS", 10, minimum=1)
 # Tasks retry a database that is away for at least this long (groundwork/tasks.py).
 TASK_RETRY_FOR = datetime.timedelta(seconds=env_seconds("TASK_RETRY_FOR", 600))
 TASK_RETRY_BACKOFF_MAX = env_seconds("TASK_RETRY_BACKOFF_MAX", 60)
-# Pings left unanswered this long (the broker was down, or lost them) are sent
-# again, by a job that runs as often (core/tasks.py).
+# The demo's: pings left unanswered this long (the broker was down, or lost them)
+# are sent again, by a job that runs as often.
 SWEEP_PERIOD = datetime.timedelta(seconds=env_seconds("SWEEP_SECONDS", 60))
 CELERY_BEAT_SCHEDULE = beat_schedule(HEARTBEAT_PERIOD, SWEEP_PERIOD)
 

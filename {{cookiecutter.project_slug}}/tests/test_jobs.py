@@ -1,9 +1,8 @@
-"""The background jobs do their work once, however often they run, and no accepted
-work is lost when the broker cannot take it."""
+"""The platform's jobs do their work once however often they run, retry a
+database that is away, and clean up in batches."""
 
 import datetime
 
-import kombu.exceptions
 import pytest
 from celery.utils.time import get_exponential_backoff_interval
 from django.contrib.sessions.backends.db import SessionStore
@@ -12,8 +11,6 @@ from django.db import InterfaceError, OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.models import Ping
-from core.tasks import answer_ping, forget_old_pings, resend_unanswered_pings, send_answer
 from groundwork import jobs, tasks
 from groundwork.models import PeriodicRun
 from groundwork.tasks import clean_up_daily, record_heartbeat
@@ -29,19 +26,6 @@ def clock(monkeypatch):
         monkeypatch.setattr(timezone, "now", lambda: moment)
 
     return set_to
-
-
-def test_answer_ping_records_the_worker_once():
-    ping = Ping.objects.create()
-
-    answer_ping.delay(ping.pk)
-    ping.refresh_from_db()
-    first = (ping.answered_at, ping.answered_by)
-    answer_ping.delay(ping.pk)  # delivered again: a worker died, or the sweep sent it
-    ping.refresh_from_db()
-
-    assert " pid " in ping.answered_by
-    assert (ping.answered_at, ping.answered_by) == first
 
 
 def test_the_heartbeat_runs_once_per_period_whoever_sends_it_and_when(clock, settings):
@@ -66,18 +50,12 @@ def test_daily_cleanup_removes_expired_sessions_and_old_history():
     expired.create()
     live = SessionStore()
     live.create()
-    week_ago = timezone.now() - datetime.timedelta(days=8)
-    old_ping = Ping.objects.create()
-    Ping.objects.filter(pk=old_ping.pk).update(requested_at=week_ago)
-    recent_ping = Ping.objects.create()
     record_heartbeat.delay()
-    PeriodicRun.objects.update(ran_at=week_ago)
+    PeriodicRun.objects.update(ran_at=timezone.now() - datetime.timedelta(days=8))
 
     assert clean_up_daily.delay().get() is True
-    assert forget_old_pings.delay().get() == 1  # the demo's own cleanup
 
     assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
-    assert list(Ping.objects.all()) == [recent_ping]
     assert list(PeriodicRun.objects.values_list("job", flat=True)) == [jobs.DAILY_CLEANUP]
     assert clean_up_daily.delay().get() is False  # already ran today
 
@@ -105,46 +83,22 @@ def test_daily_cleanup_comes_due_within_a_day_of_a_scheduler_start(settings):
     assert due_in.remaining_estimate(timezone.now()) < datetime.timedelta(days=1)
 
 
-def test_the_sweep_sends_again_only_pings_left_unanswered_a_whole_period(settings):
-    settings.SWEEP_PERIOD = datetime.timedelta(minutes=1)
-    lost, recent, answered = (Ping.objects.create() for _ in range(3))
-    two_minutes_ago = timezone.now() - datetime.timedelta(minutes=2)
-    Ping.objects.filter(pk__in=[lost.pk, answered.pk]).update(requested_at=two_minutes_ago)
-    Ping.objects.filter(pk=answered.pk).update(answered_at=timezone.now(), answered_by="x")
-
-    sent = resend_unanswered_pings.delay().get()
-
-    assert sent == 1
-    assert Ping.objects.get(pk=lost.pk).answered_at is not None
-    assert Ping.objects.get(pk=recent.pk).answered_at is None  # its task may still be queued
-    assert Ping.objects.get(pk=answered.pk).answered_by == "x"
-
-
-def test_a_ping_the_broker_cannot_take_is_kept_for_the_sweep(monkeypatch, caplog):
-    ping = Ping.objects.create()
-
-    def broker_down(*args: object, **kwargs: object) -> None:
-        raise kombu.exceptions.OperationalError("Error 111 connecting to broker")
-
-    monkeypatch.setattr(answer_ping, "apply_async", broker_down)
-
-    send_answer(ping.pk)  # does not raise: the visitor gets their page
-
-    assert f"ping {ping.pk} not queued, the sweep will send it" in caplog.text
-    assert Ping.objects.filter(pk=ping.pk, answered_at__isnull=True).exists()
-
-
-@pytest.mark.parametrize("task", [answer_ping, resend_unanswered_pings, record_heartbeat])
-def test_a_task_retries_a_database_that_is_away_for_the_whole_retry_window(task, settings):
-    """Waits computed as Celery computes them: a database away for a Heroku
-    Postgres maintenance or failover (minutes) never costs a task."""
-    waits = [
+def retry_waits(task) -> list[float]:
+    """A task's waits between retries, computed as Celery computes them."""
+    return [
         get_exponential_backoff_interval(
             factor=task.retry_backoff, retries=retry, maximum=task.retry_backoff_max,
             full_jitter=task.retry_jitter,
         )
         for retry in range(task.max_retries)
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("task", [record_heartbeat, clean_up_daily])
+def test_a_task_retries_a_database_that_is_away_for_the_whole_retry_window(task, settings):
+    """A database away for a Heroku Postgres maintenance or failover (minutes)
+    never costs a task (RETRY_WHAT_PASSES, which any task may use)."""
+    waits = retry_waits(task)
 
     assert set(task.autoretry_for) == {OperationalError, InterfaceError}
     assert sum(waits) >= settings.TASK_RETRY_FOR.total_seconds() >= 300
@@ -153,25 +107,21 @@ def test_a_task_retries_a_database_that_is_away_for_the_whole_retry_window(task,
 
 def test_the_daily_cleanup_deletes_in_batches_and_leaves_what_is_recent(monkeypatch):
     monkeypatch.setattr(tasks, "CLEANUP_BATCH", 3)
-    Ping.objects.bulk_create(Ping() for _ in range(8))
-    Ping.objects.update(requested_at=timezone.now() - datetime.timedelta(days=8))
-    recent = Ping.objects.create()
+    eight_days_ago = timezone.now() - datetime.timedelta(days=8)
+    PeriodicRun.objects.bulk_create(
+        PeriodicRun(job="old", slot=eight_days_ago + datetime.timedelta(minutes=n), ran_by="x")
+        for n in range(8)
+    )
+    PeriodicRun.objects.update(ran_at=eight_days_ago)
+    recent = PeriodicRun.objects.create(job="recent", slot=timezone.now(), ran_by="x")
 
     with CaptureQueriesContext(connection) as queries:
-        assert forget_old_pings.delay().get() == 8
+        assert clean_up_daily.delay().get() is True
 
     deletes = [
-        query["sql"] for query in queries if query["sql"].startswith('DELETE FROM "core_ping"')
+        query["sql"]
+        for query in queries
+        if query["sql"].startswith('DELETE FROM "core_periodicrun"')  # its table's name
     ]
     assert len(deletes) == 3  # 3 + 3 + 2 rows
-    assert list(Ping.objects.all()) == [recent]
-
-
-def test_the_home_pages_query_has_an_index():
-    """The newest pings, ordered by requested_at: at a million rows, 48 ms without
-    an index against 0.6 ms with one."""
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, Ping._meta.db_table)
-
-    indexed = [c["columns"] for c in constraints.values() if c["index"] and not c["primary_key"]]
-    assert ["requested_at"] in indexed
+    assert set(PeriodicRun.objects.exclude(job=jobs.DAILY_CLEANUP)) == {recent}
