@@ -8,6 +8,11 @@ import os
 
 import gevent
 
+# The platform's environment readers: a bad value names its variable and what it
+# may be. Neither loads Django.
+from groundwork.connections import WEB_PROCESSES_PER_DYNO
+from groundwork.environment import env_bool, env_int
+
 # Heroku routes requests to the port in $PORT, on any interface of the dyno
 # (it sets DYNO there), over IPv4 or IPv6: "[::]" takes both, as in Heroku's own
 # gunicorn example. Elsewhere only this machine may connect: a local run has
@@ -18,7 +23,7 @@ bind = [f"{host}:{os.environ.get('PORT', '8000')}"]
 
 # Worker processes. Heroku sets WEB_CONCURRENCY to suit the dyno's memory; each
 # worker holds a copy of the app, so raise it only while memory allows.
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = WEB_PROCESSES_PER_DYNO  # WEB_CONCURRENCY, also in the connection budget
 
 # gevent: a worker serves many requests at once, switching between them while
 # one waits on the network (database, broker, other APIs; not memcached, whose
@@ -33,7 +38,7 @@ worker_class = "gevent"
 # REQUEST_DEADLINE (groundwork/deadline.py). The database does not limit this: a
 # worker's requests share DATABASE_POOL_SIZE (4) connections, and one that finds
 # all four busy waits up to DATABASE_POOL_TIMEOUT (5 s), then gets a 503.
-worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
+worker_connections = env_int("GUNICORN_WORKER_CONNECTIONS", 1000, minimum=1)
 
 # Heroku's router answers 503 (H12) when a request takes over 30 s. A gevent
 # worker that blocks this long (CPU-bound code, a C call that never yields) is
@@ -60,7 +65,7 @@ forwarded_allow_ips = ""
 
 # Locally (.env sets CODE_RELOAD=on), workers restart when a loaded Python file
 # changes. Read here without Django's settings, which load only in the workers.
-reload = os.environ.get("CODE_RELOAD", "").strip().lower() in {"1", "true", "yes", "on"}
+reload = env_bool("CODE_RELOAD", False)
 
 # Access log on stdout for Heroku's log router, with Heroku's request id, so a
 # line here matches the router's line for the same request, and the time taken.

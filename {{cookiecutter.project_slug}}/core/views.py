@@ -18,6 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "pings": Ping.objects.all()[:5],
         "highlighted_ping": request.GET.get("ping", ""),
         "last_heartbeat": PeriodicRun.objects.filter(job=HEARTBEAT).first(),
+        "heartbeat_seconds": round(settings.HEARTBEAT_PERIOD.total_seconds()),
     }
     return render(request, "core/home.html", context)
 

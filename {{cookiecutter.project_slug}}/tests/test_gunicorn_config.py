@@ -5,12 +5,14 @@ import runpy
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONFIG = PROJECT_DIR / "gunicorn.conf.py"
@@ -25,6 +27,8 @@ def load_config(monkeypatch, **environment: str) -> dict:
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
+    # The connection budget reads WEB_CONCURRENCY once, as it is first imported.
+    monkeypatch.delitem(sys.modules, "groundwork.connections", raising=False)
     return runpy.run_path(str(CONFIG))
 
 
@@ -39,6 +43,19 @@ def test_binds_loopback_only_off_heroku(monkeypatch):
 @pytest.mark.parametrize(("value", "reloads"), [("on", True), ("off", False), ("", False)])
 def test_workers_reload_changed_code_only_when_code_reload_is_on(monkeypatch, value, reloads):
     assert load_config(monkeypatch, CODE_RELOAD=value)["reload"] is reloads
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("CODE_RELOAD", "maybe", "CODE_RELOAD='maybe' is not a boolean"),
+        ("WEB_CONCURRENCY", "two", "WEB_CONCURRENCY='two' is not a whole number"),
+        ("GUNICORN_WORKER_CONNECTIONS", "0", "GUNICORN_WORKER_CONNECTIONS='0' must be at least 1"),
+    ],
+)
+def test_a_bad_value_names_its_variable_as_the_settings_do(monkeypatch, variable, value, said):
+    with pytest.raises(ImproperlyConfigured, match=said):
+        load_config(monkeypatch, **{variable: value})
 
 
 def test_worker_count_follows_web_concurrency(monkeypatch):

@@ -1,5 +1,7 @@
 """What a visitor sees: the home page, its background job, the admin."""
 
+import datetime
+
 import pytest
 from django.test import Client
 
@@ -14,6 +16,14 @@ def test_home_page_greets_and_links_its_stylesheet(client):
     assert response.status_code == 200
     assert b"<h1>Hello, world</h1>" in response.content
     assert b'href="/static/core/site.css"' in response.content
+
+
+def test_before_the_first_heartbeat_the_page_says_how_often_it_comes(client, settings):
+    settings.HEARTBEAT_PERIOD = datetime.timedelta(seconds=7)
+
+    response = client.get("/")
+
+    assert b"the scheduler sends one as it starts, then every 7 s." in response.content
 
 
 def test_pinging_the_workers_runs_a_task_and_shows_who_answered(
