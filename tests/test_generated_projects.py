@@ -293,3 +293,76 @@ def test_a_generation_ends_with_the_next_three_commands(tmp_path):
 
     assert "Generated next_steps/. Next, to run it on this machine:" in shown
     assert shown.splitlines()[-3:] == ["  cd next_steps", "  make install", "  make run"]
+
+
+# The readers through which the project's code takes a variable from the environment:
+# the platform's (groundwork/environment.py) and os.environ.get.
+ENV_READERS = {"env_str", "env_bool", "env_int", "env_seconds", "env_list", "environ.get"}
+# Read by name, but not in a call: the add-ons' tables (names tried in order).
+NAME_TABLES = ("MEMCACHED_ADDONS", "BROKER_VARIABLES")
+# Read by others: Django (DJANGO_SETTINGS_MODULE), sentry-sdk (SENTRY_ENVIRONMENT).
+READ_ELSEWHERE = {"DJANGO_SETTINGS_MODULE", "SENTRY_ENVIRONMENT"}
+# Not the running project's: scripts/ holds the install's preflight (CC).
+NOT_SCANNED = ("tests", "migrations", "scripts")
+VARIABLE_NAME = re.compile(r"^[A-Z][A-Z0-9_]+$")
+
+
+def reader_name(called: ast.expr) -> str:
+    """env_str for env_str(...), environ.get for os.environ.get(...)."""
+    if isinstance(called, ast.Name):
+        return called.id
+    if isinstance(called, ast.Attribute):
+        owner = called.value
+        owner_name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+        return f"{owner_name}.{called.attr}"
+    return ""
+
+
+def names_in_tables(node: ast.AST) -> set[str]:
+    """The strings of an assignment to one of NAME_TABLES."""
+    if not isinstance(node, ast.Assign):
+        return set()
+    if not any(
+        isinstance(target, ast.Name) and target.id in NAME_TABLES for target in node.targets
+    ):
+        return set()
+    return {str(leaf.value) for leaf in ast.walk(node.value) if isinstance(leaf, ast.Constant)}
+
+
+def variables_read(project: Path) -> set[str]:
+    """Every environment variable the running project's Python reads by name."""
+    found: set[str] = set()
+    for path in project.rglob("*.py"):
+        if any(part in NOT_SCANNED for part in path.relative_to(project).parts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            found |= names_in_tables(node)
+            if isinstance(node, ast.Call) and node.args:
+                first = node.args[0]
+                if reader_name(node.func) in ENV_READERS and isinstance(first, ast.Constant):
+                    found.add(str(first.value))
+    return {name for name in found if VARIABLE_NAME.match(name)}
+
+
+def variables_documented(readme: str) -> set[str]:
+    """The variables of the README's table: `A_SERVERS`, `_USERNAME` means A_USERNAME."""
+    section = readme.split("## Environment variables", 1)[1].split("\n## ", 1)[0]
+    found = set()
+    for line in section.splitlines():
+        if not line.startswith("| `"):
+            continue
+        names = re.findall(r"`([A-Z_][A-Z0-9_]*)`", line.split("|")[1])
+        prefix = names[0].rsplit("_", 1)[0]
+        found |= {prefix + name if name.startswith("_") else name for name in names}
+    return found
+
+
+@pytest.mark.parametrize("broker", list(BROKERS))
+def test_the_readmes_variable_table_names_every_variable_the_code_reads(tmp_path, broker):
+    project = generate_project(tmp_path, celery_broker=broker)
+
+    documented = variables_documented((project / "README.md").read_text())
+    read = variables_read(project) | READ_ELSEWHERE
+
+    assert read - documented == set(), "read but not in the README's table"
+    assert documented - read == set(), "in the README's table but read nowhere"
