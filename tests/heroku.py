@@ -11,6 +11,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,6 +139,26 @@ def start_web(project: Path, venv: Path, config: dict[str, str], log: Path) -> D
         web.stop()
         raise
     return web
+
+
+@contextmanager
+def running_formation(
+    project: Path, venv: Path, config: dict[str, str], logs: Path
+) -> Iterator[Dyno]:
+    """Release the project, then run its web, worker and scheduler, one dyno each,
+    as Heroku does after a deploy; the web dyno, once it answers. All are stopped
+    as the block ends."""
+    release(project, venv, config)
+    dynos = [
+        start_dyno(project, venv, config, kind, logs / f"{kind}.log")
+        for kind in ("worker", "scheduler")
+    ]
+    try:
+        web = start_web(project, venv, config, logs / "web.log")
+        dynos.append(web)
+        yield web
+    finally:
+        stop_dynos(dynos)
 
 
 class NoRedirects(urllib.request.HTTPRedirectHandler):

@@ -83,16 +83,8 @@ def released_site(broker: str, tmp_path: Path, venv: Path) -> Iterator[Site]:
             "HEARTBEAT_SECONDS": "1", "SWEEP_SECONDS": "2", "HEALTH_CHECK_INTERVAL": "0",
             "TASK_RETRY_FOR": "60", "TASK_RETRY_BACKOFF_MAX": "2",
         }  # fmt: skip
-        heroku.release(project, venv, config)
-        dynos = [
-            heroku.start_dyno(project, venv, config, kind, tmp_path / f"{kind}.log")
-            for kind in ("worker", "scheduler")
-        ]
-        web = heroku.start_web(project, venv, config, tmp_path / "web.log")
-        try:
+        with heroku.running_formation(project, venv, config, tmp_path) as web:
             yield Site(web, started, proxies)
-        finally:
-            heroku.stop_dynos([web, *dynos])
 
 
 @pytest.fixture(scope="module")

@@ -33,19 +33,11 @@ def test_without_the_demo_the_project_checks_serves_and_runs_its_jobs(
         config = heroku.heroku_config(
             database, broker, HEARTBEAT_SECONDS="1", HEALTH_CHECK_INTERVAL="0"
         )
-        heroku.release(project, production_venv, config)
-        dynos = [
-            heroku.start_dyno(project, production_venv, config, kind, tmp_path / f"{kind}.log")
-            for kind in ("worker", "scheduler")
-        ]
-        web = heroku.start_web(project, production_venv, config, tmp_path / "web.log")
-        try:
+        with heroku.running_formation(project, production_venv, config, tmp_path) as web:
             wait_for(
                 "/health/ to be green", lambda: heroku.request(web.url, "/health/")[0] == 200, 60
             )
             home_page = heroku.request(web.url, "/")[0]
-        finally:
-            heroku.stop_dynos([web, *dynos])
 
     assert not (project / "core").exists()
     assert " passed" in checked.stdout
