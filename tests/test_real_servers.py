@@ -213,6 +213,19 @@ def test_the_cache_is_used_again_within_a_second_of_a_restarted_memcached(
     assert first_hit - back <= CACHE_RETRY_AFTER + 1, f"hits again {first_hit - back:.1f} s on"
 
 
+def test_the_rate_limit_counts_in_real_memcached(shell):
+    """The limit lets a request through when the cache cannot count: on a working
+    memcached it must count, or no limit would ever hold in production."""
+    with servers.memcached(sasl=False) as memcached:
+        printed = shell.python(
+            "from groundwork.ratelimit import over_limit; "
+            "print([over_limit('test:client', 2)[0] for _ in range(3)])",
+            **memcached.env,
+        )
+
+    assert printed.splitlines()[-1] == "[False, False, True]"
+
+
 def test_a_wrong_memcachier_password_is_a_miss_not_an_error(shell):
     with servers.memcached(sasl=True) as memcached:
         printed = shell.python(
