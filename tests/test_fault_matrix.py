@@ -50,6 +50,14 @@ class Site:
     web: heroku.Dyno
     servers: dict[str, servers.Server]
     proxies: dict[str, Proxy]
+    logs: Path
+
+    def log_tails(self, lines: int = 40) -> str:
+        """The end of each dyno's log, to tell why a wait failed."""
+        return "\n".join(
+            f"--- {log.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+            for log in sorted(self.logs.glob("*.log"))
+        )
 
 
 def through(proxy: Proxy, server: servers.Server) -> dict[str, str]:
@@ -84,7 +92,7 @@ def released_site(broker: str, tmp_path: Path, venv: Path) -> Iterator[Site]:
             "TASK_RETRY_FOR": "60", "TASK_RETRY_BACKOFF_MAX": "2",
         }  # fmt: skip
         with heroku.running_formation(project, venv, config, tmp_path) as web:
-            yield Site(web, started, proxies)
+            yield Site(web, started, proxies, tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +160,10 @@ def test_a_fault(request: pytest.FixtureRequest, dependency: str, mode: str) -> 
     pages_again = time.monotonic() - back
     accepted = [ping_id for status, ping_id, _ in pings if status == 303 and ping_id]
     for ping_id in accepted:
-        wait_for(f"ping {ping_id} answered", partial(visitor.answered_by, ping_id), 60)
+        try:
+            wait_for(f"ping {ping_id} answered", partial(visitor.answered_by, ping_id), 60)
+        except pytest.fail.Exception as failure:
+            pytest.fail(f"{failure}\n{site.log_tails()}")
 
     slowest = max([took for _, took in pages] + [took for _, _, took in pings])
     assert slowest < ANSWER_BOUND_SECONDS, f"an answer took {slowest:.1f} s"
