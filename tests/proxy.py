@@ -73,8 +73,19 @@ class Proxy:
             client.close()  # the server is down: refused, as it would be directly
             return
         self._open += [client, server]
-        for source, sink, replies in ((client, server, False), (server, client, True)):
-            threading.Thread(target=self._pump, args=(source, sink, replies), daemon=True).start()
+        pumps = [
+            threading.Thread(target=self._pump, args=(source, sink, replies), daemon=True)
+            for source, sink, replies in ((client, server, False), (server, client, True))
+        ]
+        for pump in pumps:
+            pump.start()
+        for pump in pumps:
+            pump.join()
+        # Both directions ended: free the sockets, or a long run of reconnections
+        # (a worker retrying every 2 s, for minutes) would use up the test's files.
+        for connection in (client, server):
+            self._open.remove(connection)
+            connection.close()
 
     def _pump(self, source: socket.socket, sink: socket.socket, replies: bool) -> None:
         with contextlib.suppress(OSError):
