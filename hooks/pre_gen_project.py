@@ -19,6 +19,8 @@ MAX_SLUG_LENGTH = 100  # a folder name; file systems allow 255 bytes
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 DOMAIN_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 DOMAIN_PATTERN = re.compile("(" + DOMAIN_LABEL + r"\.)+[a-z]{2,63}")
+# A path below the site's root, as ADMIN_URL takes it (groundwork/environment.py).
+ADMIN_URL_PATTERN = re.compile(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/")
 
 
 def rendered_answers() -> tuple[dict, dict]:
@@ -66,6 +68,17 @@ def check_timezone(name: str) -> str:
     return "is not an IANA time zone name; use one like UTC, Europe/Paris or America/New_York."
 
 
+def check_admin_url(path: str) -> str:
+    if not ADMIN_URL_PATTERN.fullmatch(path):
+        return (
+            'must be a path like staff/ or back-office/admin/: letters, digits, "-", "_"'
+            ' and ".", no leading slash, one at the end.'
+        )
+    if path == "admin/":
+        return "is where bots try passwords first; pick another (e.g. staff/)."
+    return ""
+
+
 def one_of(allowed: list[str]) -> Callable[[str], str]:
     def check(value: str) -> str:
         return "" if value in allowed else f"must be one of: {', '.join(allowed)}."
@@ -79,6 +92,7 @@ FREE_TEXT_VALIDATORS: dict[str, Callable[[str], str]] = {
     "author_email": check_author_email,
     "domain_name": check_domain_name,
     "timezone": check_timezone,
+    "admin_url": check_admin_url,
 }
 
 

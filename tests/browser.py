@@ -1,5 +1,6 @@
 """Loading a page in headless Chromium (Debian's package) through Playwright."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,3 +56,34 @@ def visit(
         finally:
             browser.close()
     return found
+
+
+WAITING = "waiting for a worker"
+
+
+def answer_shown_without_reload(
+    chromium: str, page_url: str, headers: dict[str, str], let_answer: Callable[[], None]
+) -> str:
+    """Open a page that shows a ping no worker could answer yet (the highlighted
+    one); call `let_answer` and wait for the page to show who answered, by itself.
+    Who answered, as the page shows it."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_context(extra_http_headers=headers).new_page()
+            page.goto(page_url, timeout=20_000)
+            answer = page.locator("tr.highlighted .answered-by")
+            shown_at_first = answer.text_content(timeout=5_000)
+            assert shown_at_first == WAITING, f"before any worker ran: {shown_at_first!r}"
+            # Gone if the page loads again: the answer must come without a reload.
+            page.evaluate("window.sameLoad = true")
+            let_answer()
+            page.wait_for_function(
+                f"el => !el.textContent.startsWith({WAITING!r})",
+                arg=answer.element_handle(),
+                timeout=30_000,
+            )
+            assert page.evaluate("window.sameLoad === true"), "the page was loaded again"
+            return answer.text_content() or ""
+        finally:
+            browser.close()

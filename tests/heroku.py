@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.message import Message
 from pathlib import Path
 
 from . import servers
@@ -78,6 +79,33 @@ def build(project: Path, venv: Path) -> None:
 def release(project: Path, venv: Path, config: dict[str, str]) -> None:
     env = {**dyno_environment(venv, project), **config, "DYNO": "release.1"}
     run(["bash", "-c", procfile(project)["release"]], cwd=project, env=env)
+
+
+def one_off(project: Path, venv: Path, config: dict[str, str], command: list[str]) -> str:
+    """`heroku run COMMAND`: a one-off dyno with the app's config vars; its output."""
+    env = {**dyno_environment(venv, project), **config, "DYNO": "run.1"}
+    return run(command, cwd=project, env=env).stdout
+
+
+def log_in(url: str, login_page: str, username: str, password: str) -> dict[str, str]:
+    """Log in through a Django login form as a browser does; the headers that carry
+    the session (and the CSRF cookie) on later requests."""
+    status, headers, page = request(url, login_page)
+    assert status == 200, f"{login_page} answered {status}"
+    cookie = found_in(r"csrftoken=([^;]+)", headers["Set-Cookie"]).group(1)
+    token = found_in(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+    browser = {"Cookie": f"csrftoken={cookie}", "Origin": url.replace("http:", "https:")}
+    form = {"username": username, "password": password, "csrfmiddlewaretoken": token}
+    status, headers, _ = request(url, login_page, form, browser)
+    assert status == 302, f"logging in answered {status}"
+    session = found_in(r"sessionid=([^;]+)", headers["Set-Cookie"]).group(1)
+    return {**browser, "Cookie": f"csrftoken={cookie}; sessionid={session}"}
+
+
+def admin_path(project: Path) -> str:
+    """Where the project's admin is, unless ADMIN_URL says otherwise."""
+    answers = (project / "config" / "answers.py").read_text()
+    return "/" + found_in(r'ADMIN_URL = "([^"]+)"', answers).group(1)
 
 
 @dataclass
@@ -182,11 +210,20 @@ def request(
         with opener.open(
             urllib.request.Request(url + path, data=body, headers=sent), timeout=timeout
         ) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, joined(response.headers), response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, joined(error.headers), error.read()
     except OSError:
         return 0, {}, b""
+
+
+def joined(headers: Message) -> dict[str, str]:
+    """The headers as a dict; a header sent several times (Set-Cookie) keeps every
+    value, one per line."""
+    found: dict[str, str] = {}
+    for name, value in headers.items():
+        found[name] = f"{found[name]}\n{value}" if name in found else value
+    return found
 
 
 def timed_request(url: str, path: str, timeout: float = 15) -> tuple[int, float]:

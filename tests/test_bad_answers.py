@@ -35,6 +35,10 @@ BAD_ANSWERS = [
     ("domain_name", "Example.COM", "must be a lowercase domain name"),
     ("domain_name", "localhost", "must be a lowercase domain name"),
     ("timezone", "Mars/Olympus_Mons", "is not an IANA time zone name"),
+    ("admin_url", "/staff/", "must be a path like staff/"),
+    ("admin_url", "staff", "must be a path like staff/"),
+    ("admin_url", "st aff/", "must be a path like staff/"),
+    ("admin_url", "admin/", "is where bots try passwords first"),
     ("python_version", "3.9", "must be one of: 3.13, 3.12, 3.11"),
     ("celery_broker", "kafka", "must be one of: redis, rabbitmq"),
     ("post_gen_checks", "sometimes", "must be one of: fast, full, none"),
@@ -42,6 +46,7 @@ BAD_ANSWERS = [
 DEFAULT_ANSWERS = {name: value[0] if isinstance(value, list) else value
                    for name, value in OPTIONS.items() if not name.startswith("_")}  # fmt: skip
 DEFAULT_ANSWERS["project_slug"] = "my_site"
+DEFAULT_ANSWERS["admin_url"] = "admin-drawnatrandom/"
 
 
 def files_left(output_root: Path) -> list[Path]:

@@ -297,7 +297,9 @@ def test_a_generation_ends_with_the_next_three_commands(tmp_path):
 
 # The readers through which the project's code takes a variable from the environment:
 # the platform's (groundwork/environment.py) and os.environ.get.
-ENV_READERS = {"env_str", "env_bool", "env_int", "env_seconds", "env_list", "environ.get"}
+ENV_READERS = {
+    "env_str", "env_bool", "env_int", "env_seconds", "env_list", "env_path", "environ.get"
+}  # fmt: skip
 # Read by name, but not in a call: the add-ons' tables (names tried in order).
 NAME_TABLES = ("MEMCACHED_ADDONS", "BROKER_VARIABLES")
 # Read by others: Django (DJANGO_SETTINGS_MODULE), sentry-sdk (SENTRY_ENVIRONMENT).

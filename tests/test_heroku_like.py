@@ -6,9 +6,11 @@ Procfile's processes through honcho (web, scheduler, and worker scaled to 3),
 checked over HTTP the way Heroku's router talks to a dyno.
 """
 
+import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -25,6 +27,7 @@ from .processes import (
     ancestry,
     honcho_pids,
     pid_in,
+    process_tree,
     seconds_to_stop_on_sigterm,
     stop_formation,
 )
@@ -35,6 +38,7 @@ pytestmark = pytest.mark.servers
 # Screenshots from the browser test, kept for a person to look at.
 ARTIFACTS = TEMPLATE_DIR / "artifacts" / "screenshots"
 WORKERS = 3
+PROJECT_NAME = "My Site"  # cookiecutter.json's default
 PINGS = 30
 
 
@@ -156,16 +160,39 @@ def heroku_app(request, tmp_path_factory, production_venv) -> Iterator[HerokuApp
 
 def test_pages_are_served_over_the_routers_https(heroku_app):
     status, headers, body = heroku_app.request("/")
-    admin_status, _, admin = heroku_app.request("/admin/login/")
+    admin_status, _, admin = heroku_app.request(heroku.admin_path(heroku_app.project) + "login/")
     plain_status, plain_headers, _ = heroku_app.request("/", headers={"X-Forwarded-Proto": "http"})
 
     assert status == 200
-    assert b"<h1>Hello, world</h1>" in body
+    assert f"<h1>{PROJECT_NAME}</h1>".encode() in body
     assert "max-age=3600" in headers["Strict-Transport-Security"]
     assert admin_status == 200
     assert b'name="password"' in admin
     assert plain_status == 301
     assert plain_headers["Location"].startswith("https://")
+
+
+def test_an_admin_made_with_heroku_run_logs_in_at_the_admin_url(heroku_app):
+    superuser = {
+        "DJANGO_SUPERUSER_USERNAME": "ann",
+        "DJANGO_SUPERUSER_EMAIL": "ann@example.com",
+        "DJANGO_SUPERUSER_PASSWORD": "a long, unguessable password",
+    }
+    heroku.one_off(
+        heroku_app.project,
+        heroku_app.production_venv,
+        {**heroku_app.config, **superuser},
+        ["python", "manage.py", "createsuperuser", "--noinput"],
+    )
+    admin = heroku.admin_path(heroku_app.project)
+
+    session = heroku.log_in(
+        heroku_app.url, f"{admin}login/", "ann", superuser["DJANGO_SUPERUSER_PASSWORD"]
+    )
+
+    status, _, index = heroku_app.request(admin, headers=session)
+    assert status == 200, "the new superuser is not let in"
+    assert f"{admin}users/user/".encode() in index
 
 
 def test_static_files_are_hashed_typed_and_cached(heroku_app):
@@ -222,10 +249,11 @@ def test_cached_values_land_in_memcached(heroku_app):
     assert heroku_app.memcached_sets() >= before + 3
 
 
-# (path, element whose stylesheet colours it, the colour it gets when the CSS applied)
+# (screenshot name, path, element whose stylesheet colours it, the colour it gets
+# when the CSS applied)
 STYLED_PAGES = [
-    ("/", "body", "rgb(244, 246, 248)"),  # core/static/core/site.css
-    ("/admin/login/", "#header", "rgb(65, 118, 144)"),  # Django admin's CSS
+    ("home", "/", "body", "rgb(244, 246, 248)"),  # core/static/core/site.css
+    ("admin-login", "{admin}login/", "#header", "rgb(65, 118, 144)"),  # Django admin's CSS
 ]
 
 
@@ -234,8 +262,8 @@ STYLED_PAGES = [
 @pytest.mark.parametrize("heroku_app", ["redis"], indirect=True)
 def test_a_real_browser_shows_the_pages_styled_and_without_errors(heroku_app):
     chromium = servers.require_binary("chromium")
-    for path, element, colour in STYLED_PAGES:
-        name = path.strip("/").replace("/", "-") or "home"
+    for name, page, element, colour in STYLED_PAGES:
+        path = page.format(admin=heroku.admin_path(heroku_app.project))
         screenshot = ARTIFACTS / f"{heroku_app.broker}-{name}.png"
 
         seen = browser.visit(
@@ -245,6 +273,33 @@ def test_a_real_browser_shows_the_pages_styled_and_without_errors(heroku_app):
         assert seen.problems == [], path
         assert seen.colour == colour, f"{path}: the stylesheet did not apply"
         assert screenshot.stat().st_size > 0
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("heroku_app", ["redis"], indirect=True)
+def test_the_page_shows_a_pings_answer_by_itself(heroku_app):
+    chromium = servers.require_binary("chromium")
+    workers = [pid for dyno in heroku_app.process_ids("worker") for pid in process_tree(dyno)]
+    signal_all(workers, signal.SIGSTOP)  # the ping waits, whatever the machine's speed
+    try:
+        status, ping_id, _ = heroku.Visitor(heroku_app.url).ping()
+        assert status == 303
+        answered_by = browser.answer_shown_without_reload(
+            chromium,
+            f"{heroku_app.url}/?ping={ping_id}",
+            heroku.ROUTER_HEADERS,
+            let_answer=lambda: signal_all(workers, signal.SIGCONT),
+        )
+    finally:
+        signal_all(workers, signal.SIGCONT)
+
+    assert heroku_app.worker_of(answered_by).startswith("worker.")
+
+
+def signal_all(pids: list[int], number: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, number)
 
 
 def test_every_process_logs_to_stdout_and_stops_on_sigterm_in_time(heroku_app):

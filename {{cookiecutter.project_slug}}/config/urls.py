@@ -1,8 +1,15 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from groundwork.logins import refuse_locked_out
+
+admin.site.site_header = admin.site.site_title = settings.PROJECT_NAME
+
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    # Before the admin's own patterns: its login page, refused while locked out.
+    path(f"{settings.ADMIN_URL}login/", refuse_locked_out(admin.site.login)),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("", include("groundwork.urls")),
     path("", include("core.urls")),  # demo
 ]

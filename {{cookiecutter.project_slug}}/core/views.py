@@ -15,6 +15,7 @@ from .tasks import send_answer
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     context = {
+        "project_name": settings.PROJECT_NAME,
         "pings": Ping.objects.all()[:5],
         "highlighted_ping": request.GET.get("ping", ""),
         "last_heartbeat": PeriodicRun.objects.filter(job=HEARTBEAT).first(),

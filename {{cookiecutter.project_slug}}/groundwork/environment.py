@@ -6,6 +6,7 @@ value fails with a message that names the variable and what it may be.
 
 import math
 import os
+import string
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -64,3 +65,21 @@ def env_list(name: str, default: tuple[str, ...] = ()) -> list[str]:
     if not raw:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+URL_PATH_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_./")
+
+
+def env_path(name: str, default: str) -> str:
+    """A URL path below the site's root, such as "staff/": no leading slash, one at
+    the end (added if missing), letters, digits, "-", "_", "." and "/" only."""
+    raw = env_str(name)
+    if not raw:
+        return default
+    path = raw.rstrip("/") + "/"
+    if path.startswith("/") or path == "/" or not set(path) <= URL_PATH_CHARACTERS:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a path below the site's root; use letters, digits,"
+            ' "-", "_", "." and "/", with no leading slash (e.g. staff/).'
+        )
+    return path

@@ -1,4 +1,5 @@
-"""At most N requests per client and minute to a view, counted in the cache.
+"""At most N requests per client and minute to a view, counted in the cache;
+and the counting itself, which failed logins use too (logins.py).
 
 Anyone can press "Ping the workers" (the home page hands out the CSRF token), and
 each press adds a row and a task. Behind Heroku's router, the client is the last
@@ -33,17 +34,42 @@ def client_address(request: HttpRequest) -> str:
     return hops[-1] if hops else request.META.get("REMOTE_ADDR", "")
 
 
+def current_window(key: str, seconds: int) -> tuple[str, int]:
+    """The counter for `key` in the current window of `seconds`, and the seconds
+    until the next window starts."""
+    now = time.time()
+    window = int(now // seconds)
+    return f"ratelimit:{key}:{seconds}:{window}", int((window + 1) * seconds - now) + 1
+
+
+def count(key: str, seconds: int = WINDOW_SECONDS) -> int:
+    """Count one more in the current window; 0 if the cache cannot count."""
+    counter, _ = current_window(key, seconds)
+    try:
+        cache.add(counter, 0, seconds + 1)
+        return cache.incr(counter)
+    except Exception:  # any backend's failure (memcached away, a key evicted): let it through
+        return 0
+
+
+def counted(key: str, seconds: int) -> tuple[int, int]:
+    """(How many were counted in the current window, seconds until it ends)."""
+    counter, seconds_left = current_window(key, seconds)
+    try:
+        return cache.get(counter, 0), seconds_left
+    except Exception:  # as above: a cache outage must not lock anyone out
+        return 0, seconds_left
+
+
 def over_limit(key: str, limit: int) -> tuple[bool, int]:
     """Count one more request in the current minute; (over the limit, seconds left)."""
-    now = time.time()
-    window = int(now // WINDOW_SECONDS)
-    counter = f"ratelimit:{key}:{window}"
-    try:
-        cache.add(counter, 0, WINDOW_SECONDS + 1)
-        count = cache.incr(counter)
-    except Exception:  # any backend's failure (memcached away, a key evicted): let it through
-        return False, 0
-    return count > limit, int((window + 1) * WINDOW_SECONDS - now) + 1
+    return count(key) > limit, current_window(key, WINDOW_SECONDS)[1]
+
+
+def too_many(retry_after: int, page: str = TOO_MANY_PAGE) -> HttpResponse:
+    response = HttpResponse(page, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def rate_limited(name: str, per_minute: Callable[[], int]) -> Callable:
@@ -54,9 +80,7 @@ def rate_limited(name: str, per_minute: Callable[[], int]) -> Callable:
         def limited(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             over, retry_after = over_limit(f"{name}:{client_address(request)}", per_minute())
             if over:
-                response = HttpResponse(TOO_MANY_PAGE, status=429)
-                response["Retry-After"] = str(retry_after)
-                return response
+                return too_many(retry_after)
             return view(request, *args, **kwargs)
 
         return limited

@@ -10,12 +10,26 @@ from core.models import Ping
 pytestmark = pytest.mark.django_db
 
 
-def test_home_page_greets_and_links_its_stylesheet(client):
+def test_home_page_names_the_site_and_links_its_stylesheet_and_script(client, settings):
+    settings.PROJECT_NAME = "Ann's <Shop>"
+
     response = client.get("/")
 
     assert response.status_code == 200
-    assert b"<h1>Hello, world</h1>" in response.content
+    assert b"<title>Ann&#x27;s &lt;Shop&gt;</title>" in response.content
+    assert b"<h1>Ann&#x27;s &lt;Shop&gt;</h1>" in response.content
     assert b'href="/static/core/site.css"' in response.content
+    assert b'src="/static/core/pings.js"' in response.content
+
+
+def test_only_a_waiting_ping_is_watched_for_its_answer(client):
+    waiting = Ping.objects.create()
+    answered = Ping.objects.create(answered_by="worker.1")
+
+    page = client.get("/").content.decode()
+
+    assert f'data-status-url="/pings/{waiting.pk}/"' in page
+    assert f'data-status-url="/pings/{answered.pk}/"' not in page
 
 
 def test_before_the_first_heartbeat_the_page_says_how_often_it_comes(client, settings):
@@ -81,11 +95,8 @@ def test_a_client_pressing_too_often_gets_429_and_others_do_not(client, settings
     assert Ping.objects.count() == 4
 
 
-def test_admin_login_page_renders(client):
-    response = client.get("/admin/login/")
-
-    assert response.status_code == 200
-    assert b'name="password"' in response.content
+def test_the_home_page_does_not_give_the_admins_address_away(client, settings):
+    assert settings.ADMIN_URL not in client.get("/").content.decode()
 
 
 def test_unknown_ping_is_404(client):

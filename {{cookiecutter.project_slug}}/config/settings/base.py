@@ -13,7 +13,7 @@ from config.schedule import beat_schedule
 from groundwork import connections
 from groundwork.addons import cache_from_env
 from groundwork.broker import broker_from_env, broker_transport_options
-from groundwork.environment import env_bool, env_int, env_seconds, env_str
+from groundwork.environment import env_bool, env_int, env_path, env_seconds, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -23,6 +23,7 @@ DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS: list[str] = []
 ROOT_URLCONF = "config.urls"
+PROJECT_NAME = answers.PROJECT_NAME
 WSGI_APPLICATION = "config.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "groundwork",
+    "users",
     "core",  # demo: the home page and its pings (`make remove-demo` deletes it)
 ]
 
@@ -78,6 +80,17 @@ TEMPLATES = [
         },
     },
 ]
+
+# The site's own user model (users/models.py), from the first migration on.
+AUTH_USER_MODEL = "users.User"
+# Django's password check, refused to a client after LOGIN_FAILURES_ALLOWED failed
+# logins in LOGIN_FAILURE_WINDOW seconds (groundwork/logins.py).
+AUTHENTICATION_BACKENDS = ["groundwork.logins.ThrottledModelBackend"]
+LOGIN_FAILURES_ALLOWED = env_int("LOGIN_FAILURES_ALLOWED", 10, minimum=1)
+LOGIN_FAILURE_WINDOW = 15 * 60
+# The admin's address: not admin/, where bots try passwords first. The default was
+# drawn when the project was generated; set ADMIN_URL to move it (e.g. "staff/").
+ADMIN_URL = env_path("ADMIN_URL", answers.ADMIN_URL)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}
