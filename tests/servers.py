@@ -15,8 +15,10 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -395,3 +397,37 @@ def rabbitmq() -> Iterator[Server]:
 def erlang_epmd() -> str:
     found = sorted(Path("/usr/lib/erlang").glob("erts-*/bin/epmd"))
     return require_binary(str(found[-1]) if found else "epmd")
+
+
+# SMTP: what a mail add-on (Mailgun) provides
+# ------------------------------------------------------------------------------
+SMTP_USER = "postmaster@mg.example.com"
+
+
+@contextmanager
+def smtp() -> Iterator[Server]:
+    """aiosmtpd (tests/smtp_server.py): STARTTLS and a login required, every
+    message kept in `maildir` (its env names it SMTP_MAILDIR, for the tests; the
+    app reads EMAIL_URL, and SSL_CERT_FILE to trust the throwaway certificate)."""
+    with scratch_directory() as directory:
+        port = free_port()
+        cert, key = self_signed_certificate(directory)
+        maildir = directory / "maildir"
+        command = [
+            sys.executable, str(Path(__file__).with_name("smtp_server.py")), "--port", str(port),
+            "--maildir", str(maildir), "--cert", str(cert), "--key", str(key),
+            "--user", SMTP_USER, "--password", PASSWORD,
+        ]  # fmt: skip
+        with log_file(directory, "smtp") as log:
+            executor = TCPExecutor(
+                command, host=HOST, port=port, timeout=START_TIMEOUT_SECONDS,
+                stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            with running(executor):
+                user = urllib.parse.quote(SMTP_USER, safe="")
+                env = {
+                    "EMAIL_URL": f"smtp://{user}:{PASSWORD}@{HOST}:{port}",
+                    "SSL_CERT_FILE": str(cert),
+                    "SMTP_MAILDIR": str(maildir),
+                }
+                yield Server("smtp", port, env, executor)

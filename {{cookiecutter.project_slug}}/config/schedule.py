@@ -7,7 +7,7 @@ from typing import Any
 
 from celery.schedules import crontab
 
-from groundwork.jobs import DAILY_CLEANUP, HEARTBEAT
+from groundwork.jobs import DAILY_CLEANUP, HEARTBEAT, SEND_WAITING_MAIL
 
 # The demo's jobs (core/tasks.py): `make remove-demo` deletes the lines marked demo.
 RESEND_UNANSWERED = "resend-unanswered"  # demo
@@ -24,6 +24,7 @@ def beat_schedule(heartbeat: datetime.timedelta, sweep: datetime.timedelta) -> d
     return {
         HEARTBEAT: periodic("groundwork.tasks.record_heartbeat", heartbeat, heartbeat),
         DAILY_CLEANUP: periodic("groundwork.tasks.clean_up_daily", DAILY_AT_3, DAY),
+        SEND_WAITING_MAIL: periodic("groundwork.tasks.send_waiting_mail", sweep, sweep),
         RESEND_UNANSWERED: periodic("core.tasks.resend_unanswered_pings", sweep, sweep),  # demo
         FORGET_OLD_PINGS: periodic("core.tasks.forget_old_pings", DAILY_AT_3, DAY),  # demo
     }

@@ -10,6 +10,8 @@ urlpatterns = [
     # Before the admin's own patterns: its login page, refused while locked out.
     path(f"{settings.ADMIN_URL}login/", refuse_locked_out(admin.site.login)),
     path(settings.ADMIN_URL, admin.site.urls),
+    # Log in, log out and reset a forgotten password, in the admin's templates.
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("groundwork.urls")),
     path("", include("core.urls")),  # demo
 ]

@@ -4,11 +4,13 @@ Each falls back to something that needs no server, so a fresh checkout runs as i
 """
 
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from . import connections
-from .environment import env_list, env_seconds, env_str
+from .environment import env_int, env_list, env_seconds, env_str
 
 POSTGRESQL = "django.db.backends.postgresql"
 
@@ -113,4 +115,45 @@ def memcached_cache(servers: list[str], username: str, password: str) -> dict:
         "BACKEND": "groundwork.cache.SharedPyLibMCCache",
         "LOCATION": servers,
         "OPTIONS": options,
+    }
+
+
+def email_from_env() -> dict[str, Any]:
+    """The mail service's SMTP settings, as arguments of Django's SMTP backend; {}
+    when none is configured. EMAIL_URL wins: smtp://user:password@host:587 (STARTTLS)
+    or smtps://user:password@host:465 (TLS from the start). Else the variables of
+    Heroku's Mailgun add-on. Mail always travels encrypted: there is no plain SMTP."""
+    url = env_str("EMAIL_URL")
+    if url:
+        return smtp_from_url(url)
+    if env_str("MAILGUN_SMTP_SERVER"):
+        return {
+            "host": env_str("MAILGUN_SMTP_SERVER"),
+            "port": env_int("MAILGUN_SMTP_PORT", 587, minimum=1),
+            "username": env_str("MAILGUN_SMTP_LOGIN"),
+            "password": env_str("MAILGUN_SMTP_PASSWORD"),
+            "use_tls": True,
+        }
+    return {}
+
+
+def smtp_from_url(url: str) -> dict[str, Any]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ImproperlyConfigured(
+            "EMAIL_URL must look like smtp://user:password@host:587 (STARTTLS) or "
+            f"smtps://user:password@host:465; its scheme is {parts.scheme!r}."
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL's port is not a number.") from None
+    implicit_tls = parts.scheme == "smtps"
+    return {
+        "host": parts.hostname,
+        "port": port or (465 if implicit_tls else 587),
+        "username": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "use_tls": not implicit_tls,
+        "use_ssl": implicit_tls,
     }

@@ -3,3 +3,4 @@ the jobs and /health/ use to find their runs."""
 
 HEARTBEAT = "heartbeat"
 DAILY_CLEANUP = "daily-cleanup"
+SEND_WAITING_MAIL = "send-waiting-mail"

@@ -23,3 +23,24 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} at {self.slot:%Y-%m-%d %H:%M}"
+
+
+class OutgoingMail(models.Model):
+    """A message the site sends, kept until a worker has handed it to the mail
+    service (groundwork/mail.py): neither a slow mail service nor a broker outage
+    holds a request, and nothing is lost while either is away."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sender = models.CharField(max_length=998)
+    recipients = models.JSONField()
+    # The whole message as it goes over SMTP: headers, Message-ID and body as made.
+    message = models.BinaryField()
+    # Why the mail service refused it for good (every recipient unknown, say).
+    refused = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"mail {self.pk} to {', '.join(self.recipients)}"

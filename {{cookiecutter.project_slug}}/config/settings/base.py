@@ -11,7 +11,7 @@ from pathlib import Path
 from config import answers
 from config.schedule import beat_schedule
 from groundwork import connections
-from groundwork.addons import cache_from_env
+from groundwork.addons import cache_from_env, email_from_env
 from groundwork.broker import broker_from_env, broker_transport_options
 from groundwork.environment import env_bool, env_int, env_path, env_seconds, env_str
 
@@ -112,6 +112,18 @@ STATIC_ROOT = str(BASE_DIR / "staticfiles")
 # ------------------------------------------------------------------------------
 CACHES = {"default": cache_from_env()}
 
+# EMAIL: saved with the request, sent by a worker (groundwork/mail.py)
+# ------------------------------------------------------------------------------
+EMAIL_BACKEND = "groundwork.mail.OutboxBackend"
+# EMAIL_URL, or the Mailgun add-on's variables; {} when neither is set.
+EMAIL_SMTP = email_from_env()
+# Seconds a worker waits on the mail service before it tries again later.
+EMAIL_TIMEOUT = env_seconds("EMAIL_TIMEOUT", 10)
+# Without a mail service, the worker prints each message (local.py), or it waits.
+EMAIL_PRINT_WITHOUT_SMTP = False
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"noreply@{answers.DOMAIN_NAME}")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # CELERY (read by config/celery.py: every CELERY_* setting)
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # ------------------------------------------------------------------------------
@@ -162,8 +174,8 @@ MIGRATION_ATTEMPTS = env_int("MIGRATION_ATTEMPTS", 10, minimum=1)
 # Tasks retry a database that is away for at least this long (groundwork/tasks.py).
 TASK_RETRY_FOR = datetime.timedelta(seconds=env_seconds("TASK_RETRY_FOR", 600))
 TASK_RETRY_BACKOFF_MAX = env_seconds("TASK_RETRY_BACKOFF_MAX", 60)
-# The demo's: pings left unanswered this long (the broker was down, or lost them)
-# are sent again, by a job that runs as often.
+# The sweeps: mail still waiting this long (its task never queued, lost, or out of
+# retries) is sent again, as are the demo's unanswered pings, by jobs that run as often.
 SWEEP_PERIOD = datetime.timedelta(seconds=env_seconds("SWEEP_SECONDS", 60))
 CELERY_BEAT_SCHEDULE = beat_schedule(HEARTBEAT_PERIOD, SWEEP_PERIOD)
 

@@ -15,6 +15,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ("localhost", "127.0.0.1", "[::1]"))
 
 DATABASES = {"default": database_from_env(f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 
+# Mail shows in the worker's output (`make run`), unless EMAIL_URL names a service.
+EMAIL_PRINT_WITHOUT_SMTP = True
+
 # With no broker URL set, processes pass messages through files in .broker/:
 # web, scheduler and worker share the folder, no server needed.
 if not CELERY_BROKER_URL:
