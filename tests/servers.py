@@ -431,3 +431,43 @@ def smtp() -> Iterator[Server]:
                     "SMTP_MAILDIR": str(maildir),
                 }
                 yield Server("smtp", port, env, executor)
+
+
+# S3: what the Bucketeer add-on (or AWS itself) provides, from moto's server mode
+# ------------------------------------------------------------------------------
+BUCKET = "site-uploads"
+
+
+@contextmanager
+def s3() -> Iterator[Server]:
+    """An S3-compatible server with one empty bucket, as the add-on hands it over."""
+    server = require_binary(str(Path(sys.executable).with_name("moto_server")))
+    with scratch_directory() as directory:
+        port = free_port()
+        with log_file(directory, "s3") as log:
+            executor = TCPExecutor(
+                [server, "-H", HOST, "-p", str(port)], host=HOST, port=port,
+                timeout=START_TIMEOUT_SECONDS, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            with running(executor):
+                env = {
+                    "AWS_STORAGE_BUCKET_NAME": BUCKET,
+                    "AWS_ACCESS_KEY_ID": "integration-key-id",
+                    "AWS_SECRET_ACCESS_KEY": PASSWORD,
+                    "AWS_S3_REGION_NAME": "us-east-1",
+                    "AWS_S3_ENDPOINT_URL": f"http://{HOST}:{port}",
+                }
+                create_bucket(env)
+                yield Server("s3", port, env, executor)
+
+
+def create_bucket(env: dict[str, str]) -> None:
+    import boto3  # the tooling's, which moto brings
+
+    boto3.client(
+        "s3",
+        endpoint_url=env["AWS_S3_ENDPOINT_URL"],
+        region_name=env["AWS_S3_REGION_NAME"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    ).create_bucket(Bucket=env["AWS_STORAGE_BUCKET_NAME"])

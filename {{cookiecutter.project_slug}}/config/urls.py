@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -15,3 +16,7 @@ urlpatterns = [
     path("", include("groundwork.urls")),
     path("", include("core.urls")),  # demo
 ]
+
+# Locally (DEBUG), uploaded files are served from MEDIA_ROOT; in production from
+# the bucket, through signed links (nothing is added here then).
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

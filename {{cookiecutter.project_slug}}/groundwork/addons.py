@@ -157,3 +157,43 @@ def smtp_from_url(url: str) -> dict[str, Any]:
         "use_tls": not implicit_tls,
         "use_ssl": implicit_tls,
     }
+
+
+LOCAL_DISK = "django.core.files.storage.FileSystemStorage"
+S3 = "storages.backends.s3.S3Storage"
+# Seconds a link to an uploaded file works: every file is private, its links signed.
+SIGNED_URL_SECONDS = 3600
+
+
+def media_storage_from_env() -> dict[str, Any]:
+    """STORAGES["default"], where uploaded files go: a bucket when one is named
+    (AWS_STORAGE_BUCKET_NAME with AWS_*, else the Bucketeer add-on's BUCKETEER_*),
+    else the local disk (MEDIA_ROOT), which a dyno loses at every restart:
+    production refuses it once a model stores files (checks.py)."""
+    if env_str("AWS_STORAGE_BUCKET_NAME"):
+        bucket = env_str("AWS_STORAGE_BUCKET_NAME")
+        key, secret = env_str("AWS_ACCESS_KEY_ID"), env_str("AWS_SECRET_ACCESS_KEY")
+    else:
+        bucket = env_str("BUCKETEER_BUCKET_NAME")
+        key = env_str("BUCKETEER_AWS_ACCESS_KEY_ID")
+        secret = env_str("BUCKETEER_AWS_SECRET_ACCESS_KEY")
+    if not bucket:
+        return {"BACKEND": LOCAL_DISK}
+    options: dict[str, Any] = {
+        "bucket_name": bucket,
+        "access_key": key,
+        "secret_key": secret,
+        "region_name": env_str("AWS_S3_REGION_NAME") or env_str("BUCKETEER_AWS_REGION") or None,
+        # Private: the bucket's own policy applies, and each link is signed.
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": SIGNED_URL_SECONDS,
+        # boto3 would sign some links the old way (version 2), which newer regions refuse.
+        "signature_version": "s3v4",
+        # A second upload of "photo.jpg" gets a new name instead of replacing the first.
+        "file_overwrite": False,
+    }
+    endpoint = env_str("AWS_S3_ENDPOINT_URL")
+    if endpoint:  # another S3-compatible store (Cloudflare R2, MinIO, ...)
+        options.update(endpoint_url=endpoint, addressing_style="path")
+    return {"BACKEND": S3, "OPTIONS": options}

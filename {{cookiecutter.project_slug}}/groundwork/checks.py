@@ -1,9 +1,14 @@
 """Checks Django runs before commands: `check`, and `migrate` in the release phase."""
 
+from collections.abc import Iterable
+
+from django.apps import apps
 from django.conf import settings
 from django.core import checks
+from django.db import models
 
 from . import connections
+from .addons import LOCAL_DISK
 
 
 @checks.register(checks.Tags.database)
@@ -24,4 +29,37 @@ def connection_budget(**_: object) -> list[checks.CheckMessage]:
             "DATABASE_CONNECTION_LIMIT to your plan's limit (README: Database connections).",
             id="core.W001",
         )
+    ]
+
+
+@checks.register()
+def uploads_on_the_dynos_disk(**_: object) -> list[checks.CheckMessage]:
+    """Refuse, in production, a model that stores files on the dyno's disk: Heroku
+    wipes it at every restart (at least daily), and other dynos never see it.
+    An error stops the release phase, so the deploy fails with this message."""
+    if not getattr(settings, "PRODUCTION", False):
+        return []
+    if settings.STORAGES["default"]["BACKEND"] != LOCAL_DISK:
+        return []
+    return [
+        checks.Error(
+            f"{field.model._meta.label}.{field.name} stores uploaded files on the dyno's disk, "
+            "which Heroku wipes at every restart.",
+            hint="Add the Bucketeer add-on (heroku addons:create bucketeer) or set "
+            "AWS_STORAGE_BUCKET_NAME, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+            "(README: Uploaded files).",
+            obj=field,
+            id="groundwork.E001",
+        )
+        for field in file_fields(apps.get_models())
+    ]
+
+
+def file_fields(model_classes: Iterable[type[models.Model]]) -> list[models.FileField]:
+    """The fields that store files (FileField, ImageField) of these models."""
+    return [
+        field
+        for model in model_classes
+        for field in model._meta.get_fields()
+        if isinstance(field, models.FileField)
     ]

@@ -11,7 +11,7 @@ from pathlib import Path
 from config import answers
 from config.schedule import beat_schedule
 from groundwork import connections
-from groundwork.addons import cache_from_env, email_from_env
+from groundwork.addons import cache_from_env, email_from_env, media_storage_from_env
 from groundwork.broker import broker_from_env, broker_transport_options
 from groundwork.environment import env_bool, env_int, env_path, env_seconds, env_str
 
@@ -107,6 +107,15 @@ AUTH_PASSWORD_VALIDATORS = [
 STATIC_URL = "/static/"
 # A str, not a Path: dj-static joins it with string operations.
 STATIC_ROOT = str(BASE_DIR / "staticfiles")
+
+# UPLOADED FILES (FileField, ImageField): a bucket when one is named, else MEDIA_ROOT
+# ------------------------------------------------------------------------------
+MEDIA_URL = "/media/"
+MEDIA_ROOT = str(BASE_DIR / "media")
+STORAGES = {
+    "default": media_storage_from_env(),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # CACHE: MemCachier or memcached through pylibmc, else local memory
 # ------------------------------------------------------------------------------

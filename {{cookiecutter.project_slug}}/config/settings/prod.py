@@ -10,6 +10,7 @@ from groundwork.addons import database_from_env
 from groundwork.environment import env_bool, env_int, env_list
 
 from .base import *  # noqa: F403
+from .base import STORAGES
 
 # Makes the start-up check in groundwork/startup.py strict.
 PRODUCTION = True
@@ -44,6 +45,6 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # STATIC FILES: hashed names, so browsers may cache them for a year
 # ------------------------------------------------------------------------------
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
 }
