@@ -63,3 +63,19 @@ def file_fields(model_classes: Iterable[type[models.Model]]) -> list[models.File
         for field in model._meta.get_fields()
         if isinstance(field, models.FileField)
     ]
+
+
+@checks.register()
+def no_mail_service(**_: object) -> list[checks.CheckMessage]:
+    """Say, in production, that mail will wait: the password reset and send_mail()
+    keep their messages in the outbox until a mail service is configured."""
+    if not getattr(settings, "PRODUCTION", False) or settings.EMAIL_SMTP:
+        return []
+    return [
+        checks.Warning(
+            "No mail service: password resets and other mail wait in the outbox.",
+            hint="Add the Mailgun add-on (heroku addons:create mailgun) or set EMAIL_URL "
+            "(README: Email); the waiting mail goes out then.",
+            id="groundwork.W002",
+        )
+    ]

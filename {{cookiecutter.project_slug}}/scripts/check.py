@@ -23,6 +23,7 @@ PRODUCTION_PLACEHOLDERS = {
     "ALLOWED_HOSTS": "www.example.com",
     "DATABASE_URL": "postgres://127.0.0.1/placeholder",
     "CELERY_BROKER_URL": "memory://",
+    "EMAIL_URL": "smtps://placeholder@127.0.0.1",
 }
 GUNICORN_CHECK = ["gunicorn", "--check-config", "--config", "gunicorn.conf.py", "config.wsgi"]
 

@@ -49,6 +49,7 @@ PRODUCTION_ENVIRONMENT = {
     "MEMCACHIER_USERNAME": "user",
     "MEMCACHIER_PASSWORD": "password",
     "CELERY_BROKER_URL": "memory://",
+    "EMAIL_URL": "smtp://postmaster%40mg.example.com:password@127.0.0.1:587",
 }
 
 

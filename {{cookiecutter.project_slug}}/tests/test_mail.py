@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 
+from groundwork.checks import no_mail_service
 from groundwork.models import OutgoingMail
 from groundwork.tasks import refused_for_good, send_waiting_mail
 from users.models import User
@@ -143,3 +144,13 @@ def test_mailguns_variables_are_read_when_email_url_is_unset(load_settings):
 def test_a_bad_email_url_names_the_variable(load_settings, url):
     with pytest.raises(ImproperlyConfigured, match="EMAIL_URL"):
         load_settings("local", EMAIL_URL=url)
+
+
+def test_production_without_a_mail_service_says_so_and_which_variable(settings):
+    settings.PRODUCTION, settings.EMAIL_SMTP = True, {}
+    [warning] = no_mail_service()
+    assert "EMAIL_URL" in warning.hint
+    assert "mailgun" in warning.hint
+
+    settings.EMAIL_SMTP = {"host": "smtp.example.com"}
+    assert no_mail_service() == []
