@@ -2,7 +2,6 @@
 """Django's command-line utility. Locally, run it as `honcho run python manage.py ...`
 so that it reads .env, as the Procfile's processes do."""
 
-import os
 import sys
 
 # A build may run these before the app's config vars are set: no production check.
@@ -10,11 +9,10 @@ BUILD_COMMANDS = frozenset({"collectstatic"})
 
 
 def main() -> None:
-    # Unset means production: Heroku's config and your .env name the module explicitly.
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    import config  # noqa: F401 (names the settings module when the environment does not)
     from groundwork.startup import refuse_to_start_if_misconfigured
 
     try:

@@ -1,7 +1,6 @@
 """The Celery app, run by the scheduler and worker processes of the Procfile."""
 
 import logging
-import os
 
 from celery import Celery, signals
 from django.conf import settings
@@ -10,9 +9,6 @@ from groundwork import reload
 from groundwork.startup import UnsafeEnvironment, refuse_to_start_if_misconfigured
 
 logger = logging.getLogger(__name__)
-
-# Unset means production: Heroku's config and your .env name the module explicitly.
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
 
 app = Celery("config")
 # Every Django setting named CELERY_* configures Celery (see settings/base.py).

@@ -1,6 +1,5 @@
 """The WSGI application gunicorn serves (see gunicorn.conf.py and the Procfile)."""
 
-import os
 import re
 
 import static
@@ -10,9 +9,6 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.wsgi import get_wsgi_application
 
 from groundwork.startup import refuse_to_start_if_misconfigured
-
-# Unset means production: Heroku's config and your .env name the module explicitly.
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
 
 # ManifestStaticFilesStorage (prod settings) puts a hash of the content in each name.
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.\w+$")

@@ -27,7 +27,7 @@ def connection_budget(**_: object) -> list[checks.CheckMessage]:
             f"{connections.PLAN_LIMIT} leaves {usable}.",
             hint="Lower DATABASE_POOL_SIZE or WEB_CONCURRENCY, or set "
             "DATABASE_CONNECTION_LIMIT to your plan's limit (README: Database connections).",
-            id="core.W001",
+            id="groundwork.W001",
         )
     ]
 

@@ -38,7 +38,7 @@ def test_more_web_processes_on_a_bigger_dyno_are_reported(budget, monkeypatch):
 
     (warning,) = connection_budget()
 
-    assert warning.id == "core.W001"
+    assert warning.id == "groundwork.W001"
     assert "may hold 38 connections" in warning.msg
     assert "DATABASE_CONNECTION_LIMIT=20 leaves 17" in warning.msg
     assert "DATABASE_POOL_SIZE" in warning.hint and "WEB_CONCURRENCY" in warning.hint
@@ -58,4 +58,4 @@ def test_manage_py_check_prints_the_warning(budget, monkeypatch, capsys):
 
     call_command("check")
 
-    assert "core.W001" in capsys.readouterr().err
+    assert "groundwork.W001" in capsys.readouterr().err

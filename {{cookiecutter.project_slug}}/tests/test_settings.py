@@ -236,3 +236,21 @@ def test_manage_py_reports_a_bad_variable_without_a_traceback(
     assert result.returncode != 0
     assert "Configuration error: DEBUG='maybe' is not a boolean" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("python", "manage.py", "check"),
+        ("python", "-c", "import config.wsgi"),  # what gunicorn loads
+        ("celery", "--app", "config", "worker"),  # the worker (and the scheduler: one app)
+    ],
+    ids=["manage.py", "web", "celery"],
+)
+def test_every_entry_point_takes_production_settings_when_none_are_named(run_in_project, command):
+    """With DJANGO_SETTINGS_MODULE unset, a process gets production's settings, and
+    with them the refusal to start on an empty environment."""
+    result = run_in_project(*command)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stdout + result.stderr

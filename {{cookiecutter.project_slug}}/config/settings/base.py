@@ -33,7 +33,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", answers.TIME_ZONE)
 # The site speaks one language. With translations on, Django looks up the active
 # language on every date, plural and URL it renders, through a lock that gevent
-# makes slow: about a tenth of the home page's CPU (benchmarks/web_load.py).
+# makes slow: about a tenth of the home page's CPU (django-skel's benchmarks/web_load.py).
 # Turn it on when you translate the site.
 USE_I18N = False
 USE_TZ = True
