@@ -10,7 +10,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from cookiecutter.generate import generate_context, generate_files
 from cookiecutter.main import cookiecutter
+from cookiecutter.prompt import prompt_for_config
 
 from .helpers import generate_project, run
 from .paths import PROJECT_TEMPLATE, TEMPLATE_DIR, tool
@@ -368,3 +370,27 @@ def test_the_readmes_variable_table_names_every_variable_the_code_reads(tmp_path
 
     assert read - documented == set(), "read but not in the README's table"
     assert documented - read == set(), "in the README's table but read nowhere"
+
+
+@pytest.mark.parametrize(
+    ("source", "url"),
+    [
+        ("gh:acme/django-skel", "https://github.com/acme/django-skel.git"),
+        ("https://git.example.com/acme/skel.git", "https://git.example.com/acme/skel.git"),
+        ("/home/me/django-skel", "https://github.com/<org>/django-skel.git"),
+    ],
+)
+def test_the_readmes_update_command_names_the_template_it_came_from(tmp_path, source, url):
+    """cruft needs the template's URL: generated from GitHub (`gh:`) or a URL, the
+    README names it; from a folder, it cannot know, and says where to put it."""
+    context = generate_context(
+        str(TEMPLATE_DIR / "cookiecutter.json"), extra_context={"post_gen_checks": "none"}
+    )
+    answers = prompt_for_config(context, no_input=True)
+    answers["_template"] = source
+    project = generate_files(
+        repo_dir=str(TEMPLATE_DIR), context={"cookiecutter": answers}, output_dir=str(tmp_path)
+    )
+
+    readme = (Path(project) / "README.md").read_text()
+    assert f"\n    {url}\n" in readme
