@@ -206,12 +206,19 @@ def install_requirements(project: Path, venv: Path) -> str:
     # installed: compiling all of it to bytecode first (pip's default) made the
     # install a fifth slower, and `make check` no faster (benchmarks/throwaway_install.py).
     install = [str(venv_bin / "pip"), "install", "--quiet", "--no-deps", "--no-compile"]
-    return (
-        run_quietly(project, [sys.executable, "-m", "venv", str(venv)])
-        # Says what this machine lacks, if pip would have to compile pylibmc and cannot.
-        or run_quietly(project, [str(venv_bin / "python"), "scripts/preflight.py"])
-        or run_quietly(project, [*install, "-r", "requirements-dev.txt"])
-    )
+    failed = run_quietly(project, [sys.executable, "-m", "venv", str(venv)])
+    if failed:
+        return failed
+    # All of requirements-dev.txt, or, where pip would have to compile pylibmc and
+    # cannot, all but pylibmc: then it says what this machine lacks, on stderr.
+    preflight = subprocess.run(
+        [str(venv_bin / "python"), "scripts/preflight.py", "requirements-dev.txt"],
+        cwd=project, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    sys.stderr.write(preflight.stderr)
+    if preflight.returncode:
+        return preflight.stdout + preflight.stderr
+    return run_quietly(project, [*install, "-r", preflight.stdout.strip()])
 
 
 def run_make_check(project: Path, venv: Path) -> list[str]:

@@ -1,12 +1,16 @@
 """Before pip installs the requirements: can this machine build what has no wheel?
 
 pylibmc publishes wheels for CPython 3.11 only; on any other Python pip compiles it,
-which needs a C compiler and the headers of Python, libmemcached and zlib. Without
-them pip fails after minutes of output. This script asks pip whether a wheel fits,
-and if none does, checks the build tools and prints the one command that installs
-what is missing. Standard library only: it runs before anything is installed.
+which needs a C compiler and the headers of Python, libmemcached and zlib. Nothing
+local needs pylibmc unless memcached is configured, so where it cannot be built
+this script leaves it out of the install, says so, and prints the one command that
+would let pip build it. Heroku's build image has what it needs, so production
+always has it. Standard library only: it runs before anything is installed.
 
-    .venv/bin/python scripts/preflight.py   # what make install runs; exit 1: the fix is printed
+    .venv/bin/python scripts/preflight.py requirements-dev.txt
+
+prints the requirements file pip should install: the one given, or a copy without
+pylibmc (in the virtualenv's folder). Exit 1: no pip to ask (the fix is printed).
 """
 
 import importlib.util
@@ -21,14 +25,18 @@ import tempfile
 from pathlib import Path
 
 REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
-# The headers pylibmc's C extension includes, and the Debian package of each.
+# The headers pylibmc's C extension includes, and the Debian package of each. Python's
+# own are in the package named after its version, for Debian's Python and for the
+# deadsnakes ones alike (a pyenv Python brings its headers).
 HEADER_PACKAGES = {
-    "Python.h": "python3-dev",
+    "Python.h": f"python{sys.version_info.major}.{sys.version_info.minor}-dev",
     "libmemcached/memcached.h": "libmemcached-dev",
     "zlib.h": "zlib1g-dev",
 }
 NO_COMPILER = "a C compiler"
 WHEEL_HINT = "\n\n(Or use Python 3.11, for which pylibmc publishes wheels.)"
+# pylibmc's entry in a file uv pinned: its line, then its indented hashes and comments.
+PYLIBMC_ENTRY = re.compile(r"(?m)^pylibmc==[^\n]*\n(?:[ \t]+[^\n]*\n)*")
 
 
 def pinned_version(package: str) -> str:
@@ -92,7 +100,29 @@ def fix_command(missing: list[str]) -> str:
     return "sudo apt-get install -y " + " ".join(packages)
 
 
+def without_pylibmc(requirements: Path) -> Path:
+    """A copy of `requirements` without pylibmc, in the virtualenv's folder."""
+    kept = PYLIBMC_ENTRY.sub("", requirements.read_text())
+    copy = Path(sys.prefix) / f"{requirements.stem}-without-pylibmc.txt"
+    copy.write_text(kept)
+    return copy
+
+
+def notice(version: str, missing: list[str]) -> str:
+    python = f"Python {sys.version_info.major}.{sys.version_info.minor}"
+    return (
+        f"preflight: pylibmc {version} has no wheel for {python} on this machine, so pip "
+        f"would have to compile it, and this machine lacks {', '.join(missing)}. Installing "
+        "without it: nothing local needs it, the cache stays in each process's memory "
+        "(unless MEMCACHIER_SERVERS or MEMCACHE_SERVERS is set, which then says what to "
+        "do). Heroku's build compiles it. To have it here too, run this, then make "
+        f"install again:\n\n    {fix_command(missing)}"
+        + ("" if sys.version_info[:2] == (3, 11) else WHEEL_HINT)
+    )
+
+
 def main() -> int:
+    requirements = Path(sys.argv[1] if len(sys.argv) > 1 else "requirements-dev.txt")
     # Without pip, every question below would look like "no wheel fits".
     if importlib.util.find_spec("pip") is None:
         print(
@@ -102,20 +132,12 @@ def main() -> int:
         )
         return 1
     version = pinned_version("pylibmc")
-    if wheel_fits("pylibmc", version):
-        return 0
-    missing = missing_build_tools()
-    if not missing:
-        return 0
-    python = f"Python {sys.version_info.major}.{sys.version_info.minor}"
-    print(
-        f"preflight: pylibmc {version} has no wheel for {python} on this machine, so pip "
-        f"must compile it, and this machine lacks {', '.join(missing)}. Install what is "
-        f"missing, then try again:\n\n    {fix_command(missing)}"
-        + ("" if sys.version_info[:2] == (3, 11) else WHEEL_HINT),
-        file=sys.stderr,
-    )
-    return 1
+    missing = [] if wheel_fits("pylibmc", version) else missing_build_tools()
+    if missing:
+        print(notice(version, missing), file=sys.stderr)
+        requirements = without_pylibmc(requirements)
+    print(requirements)
+    return 0
 
 
 if __name__ == "__main__":
