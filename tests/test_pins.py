@@ -74,3 +74,16 @@ def test_the_pins_alone_install_a_consistent_environment(request, kind):
     result = run([tool("uv"), "pip", "check", "--python", str(venv / "bin" / "python")], cwd=venv)
 
     assert "All installed packages are compatible" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", ["requirements", "requirements-dev"])
+def test_each_pin_file_names_the_command_that_made_it(project, name):
+    """The header is what `make requirements` runs (less --quiet), so that whoever
+    edits a pin, Dependabot included, can make the whole file again the same way."""
+    pin = re.search(r"(?m)^PIN = (.+)$", (project / "Makefile").read_text())
+    assert pin is not None
+    command = pin.group(1).replace(" --quiet", "")
+
+    header = (project / f"{name}.txt").read_text().splitlines()[:2]
+
+    assert header[1] == f"#    {command} {name}.in -o {name}.txt"

@@ -159,8 +159,13 @@ def test_without_a_wheel_a_machine_that_can_compile_goes_ahead(project, tmp_path
 def test_without_a_compiler_the_project_installs_and_passes_its_checks(tmp_path, offline_pip):
     """`make install` on a machine with no compiler and no pylibmc wheel in reach
     (the wheelhouse without it), then the project's own `make check`: it passes,
-    its memcached tests skipped."""
+    its memcached tests skipped. The folder holds a .venv of another Python (an
+    earlier install): it is made anew, not mixed."""
     project = generate_project(tmp_path)
+    stale = project / ".venv" / "bin"
+    stale.mkdir(parents=True)
+    (stale / "python").write_text("#!/bin/sh\necho 2.7\n")
+    (stale / "python").chmod(0o755)
     wheels = tmp_path / "wheels-but-pylibmc"
     wheels.mkdir()
     for wheel in Path(offline_pip["PIP_FIND_LINKS"]).iterdir():
@@ -179,6 +184,7 @@ def test_without_a_compiler_the_project_installs_and_passes_its_checks(tmp_path,
     )  # fmt: skip
 
     assert installed.returncode == 0, installed.stderr
+    assert ".venv holds another Python than" in installed.stdout
     assert "Installing without it" in installed.stderr
     assert not list((project / ".venv").glob("lib/python*/site-packages/pylibmc*"))
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
