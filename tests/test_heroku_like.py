@@ -7,6 +7,7 @@ checked over HTTP the way Heroku's router talks to a dyno.
 """
 
 import contextlib
+import gzip
 import json
 import os
 import re
@@ -205,6 +206,22 @@ def test_static_files_are_hashed_typed_and_cached(heroku_app):
     assert headers["Content-Type"] == "text/css"
     assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert b"background" in body
+
+
+def test_text_static_files_are_sent_gzipped_to_browsers_that_accept_it(heroku_app):
+    _, _, login = heroku_app.request(heroku.admin_path(heroku_app.project) + "login/")
+    found = re.search(rb'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', login)
+    assert found is not None
+    stylesheet = found.group(1).decode()
+
+    status, headers, body = heroku_app.request(stylesheet, headers={"Accept-Encoding": "gzip"})
+    _, plain_headers, plain = heroku_app.request(stylesheet)
+
+    assert status == 200
+    assert headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(body) == plain
+    assert len(body) < len(plain) / 3, f"{len(body)} of {len(plain)} bytes"
+    assert "Content-Encoding" not in plain_headers
 
 
 def test_health_is_green_with_real_servers_and_a_live_scheduler(heroku_app):

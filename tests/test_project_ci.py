@@ -23,6 +23,9 @@ WORKFLOW = Path(".github/workflows/ci.yml")
 DEPENDABOT = Path(".github/dependabot.yml")
 # What the workflow's install step installs, and the project_venv fixture holds.
 INSTALL = "pip install -r requirements-dev.txt"
+# The step that pins again and fails on a difference; it asks PyPI, so it runs on
+# GitHub's runner only (the tests send nothing beyond loopback).
+REPIN = "make requirements && git diff --exit-code -- requirements.txt requirements-dev.txt"
 # An action pinned as Dependabot keeps it up to date: a full commit, then its version.
 PINNED_ACTION = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
 VERSION_COMMENT = re.compile(r"  # v\d+(\.\d+)*$")
@@ -200,7 +203,7 @@ def test_the_workflow_steps_pass_here_against_real_servers(tmp_path, venv_env):
         outputs = [
             run_step(step, project, venv_env, ports, local)
             for step in steps
-            if step not in installs
+            if step not in installs and step["run"] != REPIN
         ]
 
     assert len(installs) == 1
@@ -236,3 +239,13 @@ def project_broker(project: Path) -> str:
     """The broker the project was generated with: the service that is not PostgreSQL."""
     (broker,) = set(only_job(project)["services"]) - {"postgres"}
     return broker
+
+
+def test_ci_fails_when_pinning_again_would_change_the_pins(project):
+    """Before the checks: the pin files are exactly what `make requirements` makes
+    of the .in files, the step's diff limited to them."""
+    steps = [step.get("run", "") for step in only_job(project)["steps"]]
+
+    assert REPIN in steps
+    assert steps.index(REPIN) < steps.index("make check")
+    assert steps.index(REPIN) > next(i for i, run in enumerate(steps) if INSTALL in run)

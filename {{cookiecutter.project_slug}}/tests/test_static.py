@@ -1,6 +1,7 @@
 """Static files reach the browser through the WSGI app (dj-static), with cache headers.
 The stylesheet is the admin's: every project keeps it, with or without the demo."""
 
+import gzip
 from wsgiref.util import setup_testing_defaults
 
 import pytest
@@ -11,7 +12,8 @@ from django.test import override_settings
 
 from config.wsgi import serve_static_files
 
-MANIFEST_STORAGE = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+# Production's (prod.py): hashed names, and a gzipped copy of each text file.
+MANIFEST_STORAGE = "groundwork.static.CompressedManifestStaticFilesStorage"
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +27,12 @@ def collected(tmp_path_factory):
         yield root
 
 
-def request(path: str, method: str = "GET") -> tuple[str, dict[str, str], bytes]:
+def request(
+    path: str, method: str = "GET", accept_encoding: str = ""
+) -> tuple[str, dict[str, str], bytes]:
     environ = {"PATH_INFO": path, "REQUEST_METHOD": method, "HTTP_HOST": "testserver"}
+    if accept_encoding:
+        environ["HTTP_ACCEPT_ENCODING"] = accept_encoding
     setup_testing_defaults(environ)
     started: dict = {}
 
@@ -46,6 +52,29 @@ def test_hashed_stylesheet_is_served_and_cached_for_a_year(collected):
     assert headers["Content-Type"] == "text/css"
     assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert body == (collected / "admin" / "css" / hashed).read_bytes()
+
+
+def test_a_browser_that_accepts_gzip_gets_the_stylesheet_gzipped(collected):
+    hashed = next(collected.glob("admin/css/base.*.css")).name
+    original = (collected / "admin" / "css" / hashed).read_bytes()
+
+    status, headers, body = request(f"/static/admin/css/{hashed}", accept_encoding="gzip, br")
+    _, plain_headers, plain = request(f"/static/admin/css/{hashed}")
+
+    assert status == "200 OK"
+    assert headers["Content-Encoding"] == "gzip"
+    assert headers["Content-Type"] == "text/css"
+    assert gzip.decompress(body) == original
+    assert len(body) < len(original) / 3, f"{len(body)} of {len(original)} bytes"
+    assert "Content-Encoding" not in plain_headers
+    assert plain == original
+    assert headers["Vary"] == plain_headers["Vary"] == "Accept-Encoding"
+
+
+def test_only_text_worth_compressing_gets_a_gzipped_copy(collected):
+    assert list(collected.glob("admin/js/*.js.gz")), "no script was gzipped"
+    assert not list(collected.glob("**/*.png.gz")), "an image was gzipped"
+    assert not list(collected.glob("**/*.gz.gz"))
 
 
 def test_unhashed_name_is_revalidated(collected):

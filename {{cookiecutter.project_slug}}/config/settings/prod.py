@@ -46,5 +46,6 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # ------------------------------------------------------------------------------
 STORAGES = {
     **STORAGES,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    # Hashed names, and a gzipped copy of each text file (groundwork/static.py).
+    "staticfiles": {"BACKEND": "groundwork.static.CompressedManifestStaticFilesStorage"},
 }
