@@ -87,20 +87,24 @@ def one_off(project: Path, venv: Path, config: dict[str, str], command: list[str
     return run(command, cwd=project, env=env).stdout
 
 
-def open_form(url: str, path: str) -> tuple[dict[str, str], str]:
-    """Load a page with a form as a browser on https does: the headers its post
-    will carry (the CSRF cookie, the Origin) and the form's CSRF token."""
+def open_form(url: str, path: str, *, https: bool = True) -> tuple[dict[str, str], str]:
+    """Load a page with a form as a browser does (on https behind the router, unless
+    told): the headers its post will carry (the CSRF cookie, the Origin) and the
+    form's CSRF token."""
     status, headers, page = request(url, path)
     assert status == 200, f"{path} answered {status}"
     cookie = found_in(r"csrftoken=([^;]+)", headers["Set-Cookie"]).group(1)
     token = found_in(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
-    return {"Cookie": f"csrftoken={cookie}", "Origin": url.replace("http:", "https:")}, token
+    origin = url.replace("http:", "https:") if https else url
+    return {"Cookie": f"csrftoken={cookie}", "Origin": origin}, token
 
 
-def log_in(url: str, login_page: str, username: str, password: str) -> dict[str, str]:
+def log_in(
+    url: str, login_page: str, username: str, password: str, *, https: bool = True
+) -> dict[str, str]:
     """Log in through a Django login form as a browser does; the headers that carry
     the session (and the CSRF cookie) on later requests."""
-    browser, token = open_form(url, login_page)
+    browser, token = open_form(url, login_page, https=https)
     form = {"username": username, "password": password, "csrfmiddlewaretoken": token}
     status, headers, _ = request(url, login_page, form, browser)
     assert status == 302, f"logging in answered {status}"

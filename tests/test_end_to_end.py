@@ -136,6 +136,29 @@ def test_the_scheduler_heartbeat_fires_and_health_turns_green(demo):
     assert demo.process_id("worker") in chain, f"{recorded_by} is not the worker: {chain}"
 
 
+def test_createsuperuser_through_honcho_makes_an_admin_who_logs_in(demo):
+    """The README's local command, with the demo's .env (SQLite, local settings); the
+    admin at the project's drawn address then lets the new superuser in."""
+    env = {
+        "PATH": f"{demo.project / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(demo.project), "LANG": "C.UTF-8",
+        "DJANGO_SUPERUSER_PASSWORD": "a long, unguessable password",
+    }  # fmt: skip
+    command = "honcho run python manage.py createsuperuser --noinput --username ann"
+    subprocess.run(
+        [*command.split(), "--email", "ann@example.com"],
+        cwd=demo.project, env=env, check=True, timeout=120,
+    )  # fmt: skip
+
+    admin = heroku.admin_path(demo.project)
+    password = env["DJANGO_SUPERUSER_PASSWORD"]
+    session = heroku.log_in(demo.url, f"{admin}login/", "ann", password, https=False)
+    status, _, index = heroku.request(demo.url, admin, headers=session)
+
+    assert status == 200
+    assert b"/users/user/" in index
+
+
 def test_a_code_change_restarts_the_web_and_the_worker_which_then_answer(demo):
     """The demo's .env has CODE_RELOAD=on: gunicorn's reloader restarts the web
     workers, config/reload.py the Celery worker (in place: honcho sees the same pid)."""
@@ -158,7 +181,10 @@ def test_a_code_change_restarts_the_web_and_the_worker_which_then_answer(demo):
         celery_restarted = "Restarting celery worker" in log
         return reloaded >= web_workers and booted >= web_workers and celery_restarted
 
-    wait_for("the web and the worker to restart", restarted, 30)
+    try:
+        wait_for("the web and the worker to restart", restarted, 60)
+    except pytest.fail.Exception as failure:
+        pytest.fail(f"{failure}\n{demo.log.read_text()[len(before) :][-6000:]}")
     answered_by = demo.ping_the_workers()
     assert demo.process_id("worker") in ancestry(pid_in(answered_by))
 

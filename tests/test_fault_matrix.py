@@ -4,13 +4,15 @@ throughout, on a released project with the Procfile's web, worker and scheduler.
 
 For every cell: no answer waits past the deadline (REQUEST_DEADLINE here, 25 s on
 Heroku, below the router's 30 s), pages answer 200 again within 5 s of the
-dependency's return, and every ping the site accepted is answered.
+dependency's return, every ping the site accepted is answered, and the scheduler's
+heartbeat is fresh again on /health/.
 
 Each fault lasts longer than every budget the web has for it (the request
 deadline, the pool's wait, the broker's connect timeout). The generated README's
 fault table names this test for each row.
 """
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -159,11 +161,13 @@ def test_a_fault(request: pytest.FixtureRequest, dependency: str, mode: str) -> 
     wait_for("a page", partial(home_page_answers, site), 60)
     pages_again = time.monotonic() - back
     accepted = [ping_id for status, ping_id, _ in pings if status == 303 and ping_id]
-    for ping_id in accepted:
-        try:
+    try:
+        for ping_id in accepted:
             wait_for(f"ping {ping_id} answered", partial(visitor.answered_by, ping_id), 60)
-        except pytest.fail.Exception as failure:
-            pytest.fail(f"{failure}\n{site.log_tails()}")
+        # The scheduler schedules again, and a worker records what it sends.
+        wait_for("a fresh heartbeat on /health/", partial(heartbeat_is_fresh, site), 60)
+    except pytest.fail.Exception as failure:
+        pytest.fail(f"{failure}\n{site.log_tails()}")
 
     slowest = max([took for _, took in pages] + [took for _, _, took in pings])
     assert slowest < ANSWER_BOUND_SECONDS, f"an answer took {slowest:.1f} s"
@@ -171,6 +175,12 @@ def test_a_fault(request: pytest.FixtureRequest, dependency: str, mode: str) -> 
     assert {status for status, _, _ in pings} <= PING_ANSWERS[dependency], pings
     assert pages_again < PAGES_AGAIN_WITHIN_SECONDS, f"pages again {pages_again:.1f} s on"
     print(f"{dependency} {mode}: {len(pages)} pages, {len(accepted)} pings accepted")
+
+
+def heartbeat_is_fresh(site: Site) -> bool:
+    """/health/ says the last heartbeat is recent (within 3 periods of 1 s)."""
+    _, _, body = heroku.request(site.web.url, "/health/")
+    return bool(json.loads(body or b"{}").get("scheduler", {}).get("ok"))
 
 
 def home_page_answers(site: Site) -> bool:
