@@ -6,6 +6,9 @@ from .environment import env_str
 
 # Read in this order; the first one set wins.
 BROKER_VARIABLES = ("CELERY_BROKER_URL", "CLOUDAMQP_URL", "RABBITMQ_URL")
+# Seconds between AMQP heartbeats: the worker notices a broker that stopped
+# answering after two missed ones (60 s), then reconnects.
+BROKER_HEARTBEAT = 30
 
 
 def broker_from_env() -> tuple[str, dict | None]:
@@ -20,9 +23,9 @@ def broker_from_env() -> tuple[str, dict | None]:
 
 
 def broker_transport_options() -> dict:
-    """The connect timeout and heartbeats are Celery settings (base.py), and
-    RabbitMQ gives an unacknowledged task back at once when its worker's
-    connection ends."""
+    """The connect timeout is a Celery setting (base.py): with AMQP it bounds the
+    connection to the broker. RabbitMQ gives an unacknowledged task back at once
+    when its worker's connection ends."""
     # Queueing a task tries to connect once: the caller has a way on (the web
     # keeps the ping for the sweep, a task retries later) and should not wait
     # through kombu's retries.

@@ -6,6 +6,9 @@ from .environment import env_seconds, env_str
 
 # Read in this order; the first one set wins.
 BROKER_VARIABLES = ("CELERY_BROKER_URL", "REDIS_URL")
+# Redis connections carry no heartbeats: the socket timeouts below notice a
+# server that stopped answering.
+BROKER_HEARTBEAT = 0
 
 
 def broker_from_env() -> tuple[str, dict | None]:
@@ -20,7 +23,8 @@ def broker_from_env() -> tuple[str, dict | None]:
 
 def broker_transport_options() -> dict:
     """kombu sets no socket timeout for Redis: one that accepts connections and
-    never answers would hold a request, or a worker, forever."""
+    never answers would hold a request, or a worker, forever. (Celery's connect
+    timeout, base.py, bounds each retry of a failed connection here.)"""
     return {
         "socket_timeout": 2,
         "socket_connect_timeout": 2,

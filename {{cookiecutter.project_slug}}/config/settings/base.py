@@ -12,7 +12,7 @@ from config import answers
 from config.schedule import beat_schedule
 from groundwork import connections
 from groundwork.addons import cache_from_env, email_from_env, media_storage_from_env
-from groundwork.broker import broker_from_env, broker_transport_options
+from groundwork.broker import BROKER_HEARTBEAT, broker_from_env, broker_transport_options
 from groundwork.environment import env_bool, env_int, env_path, env_seconds, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -139,12 +139,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CELERY_BROKER_URL, CELERY_BROKER_USE_SSL = broker_from_env()
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options()
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Seconds to connect to the broker (AMQP), or to retry a failed connection
-# (Redis), before publishing a task gives up: a request waits no longer.
+# Seconds publishing a task may spend reaching the broker before it gives up: a
+# request waits no longer.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-# AMQP: the worker notices a broker that stopped answering after two missed
-# heartbeats (60 s), then reconnects.
-CELERY_BROKER_HEARTBEAT = 30
+# How the worker notices a broker that stopped answering (groundwork/broker.py).
+CELERY_BROKER_HEARTBEAT = BROKER_HEARTBEAT
 # Tasks record their effects in the database; nobody waits on a result.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -152,7 +151,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # prefork, SIGTERM kills the pool's children mid-task; a pool of threads lives in
 # one process, which shuts down warmly: it finishes the tasks it holds. A task
 # still running at SIGKILL was never acknowledged, so the broker delivers it
-# again (by RabbitMQ at once, by Redis after CELERY_VISIBILITY_TIMEOUT, 300 s).
+# again (groundwork/broker.py says when).
 # Tasks must therefore be safe to run twice (the shipped ones are), and should
 # finish well within 30 s: split longer work into several tasks.
 # (Threads cannot be killed, so Celery's time limits do not apply to them.)
