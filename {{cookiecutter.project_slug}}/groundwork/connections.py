@@ -16,10 +16,12 @@ The default formation, with the defaults below:
     one-off    the release phase, or a `heroku run`                           =  1
                                                                        total 14 of 17
 
-For a bigger plan or formation, redo the sum (README, "Database connections"),
-then set DATABASE_CONNECTION_LIMIT to the plan's limit so that the check in
-groundwork/checks.py warns when the default formation no longer fits.
+For a bigger plan or formation, `python manage.py connection_budget --web N
+--worker M` does the sum; set DATABASE_CONNECTION_LIMIT to the plan's limit so that
+the check in groundwork/checks.py warns when the default formation no longer fits.
 """
+
+import os
 
 from .environment import env_int, env_seconds
 
@@ -45,8 +47,22 @@ def usable_connections() -> int:
     return PLAN_LIMIT - RESERVED_FOR_SUPERUSERS
 
 
-def connections_needed(web_dynos: int = 1, worker_dynos: int = 1) -> int:
-    """The most connections this formation can hold at once."""
-    web = web_dynos * WEB_PROCESSES_PER_DYNO * POOL_SIZE
-    worker = worker_dynos * min(WORKER_THREADS, POOL_SIZE)
+def connections_needed(web_dynos: int = 1, worker_dynos: int = 1, pool_size: int = 0) -> int:
+    """The most connections this formation can hold at once, with this pool size
+    (DATABASE_POOL_SIZE's when 0). Celery's threads follow the pool size unless
+    CELERY_WORKER_CONCURRENCY sets them."""
+    pool = pool_size or POOL_SIZE
+    threads = WORKER_THREADS if "CELERY_WORKER_CONCURRENCY" in os.environ else pool
+    web = web_dynos * WEB_PROCESSES_PER_DYNO * pool
+    worker = worker_dynos * min(threads, pool)
     return web + worker + SCHEDULER_CONNECTIONS + ONE_OFF_CONNECTIONS
+
+
+def largest_pool_that_fits(web_dynos: int, worker_dynos: int) -> int:
+    """The largest DATABASE_POOL_SIZE with which the formation fits; 0 if none does."""
+    fitting = [
+        size
+        for size in range(1, max(POOL_SIZE, usable_connections()) + 1)
+        if connections_needed(web_dynos, worker_dynos, size) <= usable_connections()
+    ]
+    return max(fitting, default=0)

@@ -59,3 +59,45 @@ def test_manage_py_check_prints_the_warning(budget, monkeypatch, capsys):
     call_command("check")
 
     assert "groundwork.W001" in capsys.readouterr().err
+
+
+def budget_command(run_in_project, *formation: str, **environment: str):
+    """`manage.py connection_budget`, in a process of its own with these variables."""
+    return run_in_project(
+        "python", "manage.py", "connection_budget", *formation,
+        DJANGO_SETTINGS_MODULE="config.settings.local", **environment,
+    )  # fmt: skip
+
+
+def test_the_default_formation_fits_the_smallest_plan(run_in_project):
+    result = budget_command(run_in_project)
+
+    assert result.returncode == 0, result.stderr
+    assert "total      14 of 17" in result.stdout
+    assert "It fits." in result.stdout
+
+
+def test_a_bigger_formation_is_told_the_pool_size_that_fits(run_in_project):
+    result = budget_command(run_in_project, "--web", "4", "--worker", "3")
+
+    assert result.returncode == 1
+    assert "total      46 of 17" in result.stdout
+    # 4 x 2 x 1 + 3 x 1 + 2 = 13 of 17; a pool of 2 would need 24.
+    assert "set DATABASE_POOL_SIZE=1 (13 of 17)" in result.stderr
+
+
+def test_a_bigger_plan_is_counted_from_its_limit(run_in_project):
+    result = budget_command(
+        run_in_project, "--web", "4", "--worker", "3", DATABASE_CONNECTION_LIMIT="120"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "total      46 of 117" in result.stdout
+
+
+def test_a_formation_no_pool_size_saves_names_the_plan_it_needs(run_in_project):
+    result = budget_command(run_in_project, "--web", "10", "--worker", "10")
+
+    assert result.returncode == 1
+    # 10 x 2 x 1 + 10 x 1 + 2 = 32 connections, plus 3 for superusers.
+    assert "needs a plan allowing at least 35 connections" in result.stderr
