@@ -42,14 +42,15 @@ def current_window(key: str, seconds: int) -> tuple[str, int]:
     return f"ratelimit:{key}:{seconds}:{window}", int((window + 1) * seconds - now) + 1
 
 
-def count(key: str, seconds: int = WINDOW_SECONDS) -> int:
-    """Count one more in the current window; 0 if the cache cannot count."""
-    counter, _ = current_window(key, seconds)
+def count(key: str, seconds: int = WINDOW_SECONDS) -> tuple[int, int]:
+    """Count one more in the current window: (the count, 0 if the cache cannot
+    count; seconds until the window ends)."""
+    counter, seconds_left = current_window(key, seconds)
     try:
         cache.add(counter, 0, seconds + 1)
-        return cache.incr(counter)
+        return cache.incr(counter), seconds_left
     except Exception:  # any backend's failure (memcached away, a key evicted): let it through
-        return 0
+        return 0, seconds_left
 
 
 def counted(key: str, seconds: int) -> tuple[int, int]:
@@ -63,7 +64,8 @@ def counted(key: str, seconds: int) -> tuple[int, int]:
 
 def over_limit(key: str, limit: int) -> tuple[bool, int]:
     """Count one more request in the current minute; (over the limit, seconds left)."""
-    return count(key) > limit, current_window(key, WINDOW_SECONDS)[1]
+    counted_now, seconds_left = count(key)
+    return counted_now > limit, seconds_left
 
 
 def too_many(retry_after: int, page: str = TOO_MANY_PAGE) -> HttpResponse:
