@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import pytest
 from mirakuru import TCPExecutor
@@ -186,6 +186,21 @@ def log_file(directory: Path, name: str) -> TextIO:
     return (directory / f"{name}.log").open("w")
 
 
+@contextmanager
+def logged_server(
+    command: list[str], directory: Path, name: str, port: int, **options: Any
+) -> Iterator[TCPExecutor]:
+    """The server started from `command`, up once it accepts connections on `port`,
+    its output in `directory`/`name`.log; stopped as the block ends."""
+    with log_file(directory, name) as log:
+        executor = TCPExecutor(
+            command, host=HOST, port=port, timeout=START_TIMEOUT_SECONDS,
+            stdout=log, stderr=subprocess.STDOUT, **options,
+        )  # fmt: skip
+        with running(executor):
+            yield executor
+
+
 # POSTGRESQL: Heroku Postgres requires TLS
 # ------------------------------------------------------------------------------
 def create_database(createdb: list[str], env: dict[str, str]) -> None:
@@ -234,25 +249,19 @@ def postgres(*, tls: bool, max_connections: int = 100) -> Iterator[Server]:
         if tls:
             cert, key = self_signed_certificate(directory, owner="postgres")
             command += ["-c", "ssl=on", "-c", f"ssl_cert_file={cert}", "-c", f"ssl_key_file={key}"]
-        with log_file(directory, "postgres") as log:
-            # Stopped by a fast shutdown (SIGINT): the default, smart one (SIGTERM)
-            # took 2 s, a dozen times a run, to shut down a server about to be deleted.
-            executor = TCPExecutor(
-                as_user("postgres", command), host=HOST, port=port,
-                timeout=START_TIMEOUT_SECONDS, stdout=log, stderr=subprocess.STDOUT,
-                stop_signal=signal.SIGINT,
-            )  # fmt: skip
-            with running(executor):
-                client_env = {
-                    **os.environ,
-                    "PGPASSWORD": PASSWORD,
-                    "PGSSLMODE": "require" if tls else "disable",
-                }
-                create_database(
-                    [createdb, "-h", HOST, "-p", str(port), "-U", USER, "site"], client_env
-                )
-                url = f"postgres://{USER}:{PASSWORD}@{HOST}:{port}/site"
-                yield Server(
+        # Stopped by a fast shutdown (SIGINT): the default, smart one (SIGTERM)
+        # took 2 s, a dozen times a run, to shut down a server about to be deleted.
+        with logged_server(
+            as_user("postgres", command), directory, "postgres", port, stop_signal=signal.SIGINT
+        ) as executor:
+            client_env = {
+                **os.environ,
+                "PGPASSWORD": PASSWORD,
+                "PGSSLMODE": "require" if tls else "disable",
+            }
+            create_database([createdb, "-h", HOST, "-p", str(port), "-U", USER, "site"], client_env)
+            url = f"postgres://{USER}:{PASSWORD}@{HOST}:{port}/site"
+            yield Server(
                     "postgres-tls" if tls else "postgres", port, {"DATABASE_URL": url},
                     executor=executor,
                     # The executor runs runuser; the server's pid is in its data folder.
@@ -282,13 +291,8 @@ def memcached(*, sasl: bool) -> Iterator[Server]:
                 "MEMCACHIER_USERNAME": USER,
                 "MEMCACHIER_PASSWORD": PASSWORD,
             }
-        with log_file(directory, "memcached") as log:
-            executor = TCPExecutor(
-                command, host=HOST, port=port, timeout=START_TIMEOUT_SECONDS,
-                envvars=server_env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            with running(executor):
-                yield Server("memcached-sasl" if sasl else "memcached", port, env, executor)
+        with logged_server(command, directory, "memcached", port, envvars=server_env) as executor:
+            yield Server("memcached-sasl" if sasl else "memcached", port, env, executor)
 
 
 def require_sasl_capable_pylibmc(venv: Path) -> None:
@@ -345,14 +349,9 @@ def redis(*, tls: bool) -> Iterator[Server]:
         else:
             command += ["--port", str(port)]
         scheme = "rediss" if tls else "redis"
-        with log_file(directory, "redis") as log:
-            executor = TCPExecutor(
-                command, host=HOST, port=port, timeout=START_TIMEOUT_SECONDS,
-                stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            with running(executor):
-                url = f"{scheme}://:{PASSWORD}@{HOST}:{port}"
-                yield Server("redis-tls" if tls else "redis", port, {"REDIS_URL": url}, executor)
+        with logged_server(command, directory, "redis", port) as executor:
+            url = f"{scheme}://:{PASSWORD}@{HOST}:{port}"
+            yield Server("redis-tls" if tls else "redis", port, {"REDIS_URL": url}, executor)
 
 
 # RABBITMQ: what CloudAMQP provides
@@ -383,15 +382,15 @@ def rabbitmq() -> Iterator[Server]:
             "RABBITMQ_CONF_ENV_FILE": str(directory / "rabbitmq-env.conf"),
             "RABBITMQ_PID_FILE": str(directory / "rabbitmq.pid"),
         }
-        with log_file(directory, "rabbitmq") as log, running(epmd_executor):
-            executor = TCPExecutor(
-                [server], host=HOST, port=port, timeout=START_TIMEOUT_SECONDS,
-                envvars=server_env, cwd=str(directory), stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            with running(executor):
-                # The default guest user may connect from loopback; vhost "/".
-                url = f"amqp://guest:guest@{HOST}:{port}//"
-                yield Server("rabbitmq", port, {"CLOUDAMQP_URL": url}, executor)
+        with (
+            running(epmd_executor),
+            logged_server(
+                [server], directory, "rabbitmq", port, envvars=server_env, cwd=str(directory)
+            ) as executor,
+        ):
+            # The default guest user may connect from loopback; vhost "/".
+            url = f"amqp://guest:guest@{HOST}:{port}//"
+            yield Server("rabbitmq", port, {"CLOUDAMQP_URL": url}, executor)
 
 
 def erlang_epmd() -> str:
@@ -418,19 +417,14 @@ def smtp() -> Iterator[Server]:
             "--maildir", str(maildir), "--cert", str(cert), "--key", str(key),
             "--user", SMTP_USER, "--password", PASSWORD,
         ]  # fmt: skip
-        with log_file(directory, "smtp") as log:
-            executor = TCPExecutor(
-                command, host=HOST, port=port, timeout=START_TIMEOUT_SECONDS,
-                stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            with running(executor):
-                user = urllib.parse.quote(SMTP_USER, safe="")
-                env = {
-                    "EMAIL_URL": f"smtp://{user}:{PASSWORD}@{HOST}:{port}",
-                    "SSL_CERT_FILE": str(cert),
-                    "SMTP_MAILDIR": str(maildir),
-                }
-                yield Server("smtp", port, env, executor)
+        with logged_server(command, directory, "smtp", port) as executor:
+            user = urllib.parse.quote(SMTP_USER, safe="")
+            env = {
+                "EMAIL_URL": f"smtp://{user}:{PASSWORD}@{HOST}:{port}",
+                "SSL_CERT_FILE": str(cert),
+                "SMTP_MAILDIR": str(maildir),
+            }
+            yield Server("smtp", port, env, executor)
 
 
 # S3: what the Bucketeer add-on (or AWS itself) provides, from moto's server mode
@@ -444,21 +438,17 @@ def s3() -> Iterator[Server]:
     server = require_binary(str(Path(sys.executable).with_name("moto_server")))
     with scratch_directory() as directory:
         port = free_port()
-        with log_file(directory, "s3") as log:
-            executor = TCPExecutor(
-                [server, "-H", HOST, "-p", str(port)], host=HOST, port=port,
-                timeout=START_TIMEOUT_SECONDS, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            with running(executor):
-                env = {
-                    "AWS_STORAGE_BUCKET_NAME": BUCKET,
-                    "AWS_ACCESS_KEY_ID": "integration-key-id",
-                    "AWS_SECRET_ACCESS_KEY": PASSWORD,
-                    "AWS_S3_REGION_NAME": "us-east-1",
-                    "AWS_S3_ENDPOINT_URL": f"http://{HOST}:{port}",
-                }
-                create_bucket(env)
-                yield Server("s3", port, env, executor)
+        command = [server, "-H", HOST, "-p", str(port)]
+        with logged_server(command, directory, "s3", port) as executor:
+            env = {
+                "AWS_STORAGE_BUCKET_NAME": BUCKET,
+                "AWS_ACCESS_KEY_ID": "integration-key-id",
+                "AWS_SECRET_ACCESS_KEY": PASSWORD,
+                "AWS_S3_REGION_NAME": "us-east-1",
+                "AWS_S3_ENDPOINT_URL": f"http://{HOST}:{port}",
+            }
+            create_bucket(env)
+            yield Server("s3", port, env, executor)
 
 
 def create_bucket(env: dict[str, str]) -> None:
